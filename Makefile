@@ -1,0 +1,53 @@
+# Advisory — the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# The test suite talks to the PostgreSQL and Redis that run on our machines.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(VENV)/.installed: requirements.lock
+	@echo "==> Building the environment in $(VENV) from requirements.lock"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock 2>&1 \
+		| grep -v "is ignored" || true
+	@$(BIN)/python -c "import django, celery, psycopg, nh3" || (echo "install failed" >&2; exit 1)
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Embedded demo: SQLite under var/, email to files under var/mail, Celery on the filesystem broker.
+demo: $(VENV)/.installed var/secret_key
+	@export SECRET_KEY="$$(cat var/secret_key)" DATABASE_URL= REDIS_URL= EMAIL_URL= \
+		CELERY_BROKER_URL= DEBUG=0; \
+	echo "==> Migrating the SQLite database in var/" && $(MANAGE) migrate --noinput && \
+	echo "==> Loading demo users and content" && $(MANAGE) load_demo && \
+	echo "==> Collecting static files" && $(MANAGE) collectstatic --noinput -v0 && \
+	exec $(MANAGE) serve_demo --bind 127.0.0.1:8000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	SECRET_KEY=typecheck $(BIN)/mypy advisory tests
+
+pytest: $(VENV)/.installed
+	SECRET_KEY=test-only DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed
+	SECRET_KEY=bench DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
+		$(BIN)/pytest tests/benchmarks -p no:cacheprovider $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/static var/broker

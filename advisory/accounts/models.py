@@ -1,0 +1,111 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class User(AbstractUser):
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="Name shown on briefs; defaults to the full name."
+    )
+    bio = models.TextField(blank=True, help_text="Author biography shown under briefs.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="A user with this email address already exists.",
+            ),
+        ]
+
+    @property
+    def byline(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class AccessTier(models.IntegerChoices):
+    """Ordered: a reader entitled to a tier may read every tier below it."""
+
+    PUBLIC = 0, "Public"
+    STANDARD = 1, "Standard"
+    PREMIUM = 2, "Premium"
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        DESK = "desk", "The desk"
+        CLIENT = "client", "Client"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLIENT)
+    seats = models.PositiveIntegerField(default=5, help_text="How many members may read.")
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Last day of the subscription; empty for no expiry."
+    )
+    tier = models.PositiveSmallIntegerField(
+        choices=AccessTier.choices,
+        default=AccessTier.STANDARD,
+        help_text="Highest access tier the organisation may read.",
+    )
+    regions = models.ManyToManyField(
+        "entities.Region",
+        blank=True,
+        related_name="entitled_organisations",
+        help_text="Regions and countries the organisation may read; a region covers its countries.",
+    )
+    topics = models.ManyToManyField(
+        "taggit.Tag",
+        blank=True,
+        related_name="entitled_organisations",
+        help_text="Topics the organisation follows by contract; empty means every topic.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tier__gte=0, tier__lte=2), name="organisation_tier_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    WRITER = "writer", "Writer"
+    EDITOR = "editor", "Editor"
+    DESK_ADMIN = "desk_admin", "Desk admin"
+    CLIENT_READER = "client_reader", "Client reader"
+
+
+STAFF_ROLES = frozenset({Role.WRITER, Role.EDITOR, Role.DESK_ADMIN})
+
+
+class Membership(models.Model):
+    """A user's place in one organisation: the desk for staff, a client company for readers."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES

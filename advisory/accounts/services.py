@@ -1,0 +1,135 @@
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from taggit.models import Tag
+
+from advisory.accounts.models import (
+    STAFF_ROLES,
+    AccessTier,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
+from advisory.accounts.roles import ROLE_PERMISSIONS, group_name
+from advisory.entities.models import Region
+from advisory.lib.slugs import unique_slug
+from advisory.workflow.services import audit_event_record
+
+
+def _role_group(role: str) -> Group:
+    """The group that carries a role's permissions, brought up to date with roles.py."""
+    group, _ = Group.objects.get_or_create(name=group_name(role))
+    wanted = [
+        (label.split(".")[0], f"{action}_{label.split('.')[1]}")
+        for label, actions in ROLE_PERMISSIONS[role].items()
+        for action in actions
+    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in wanted},
+        codename__in={codename for _, codename in wanted},
+    ).select_related("content_type")
+    group.permissions.set(
+        [p for p in permissions if (p.content_type.app_label, p.codename) in set(wanted)]
+    )
+    return group
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    display_name: str = "",
+    bio: str = "",
+) -> User:
+    user = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        display_name=display_name,
+        bio=bio,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_event_record(actor=actor, verb="user.created", target=user)
+    return user
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: User | None,
+    name: str,
+    kind: str = Organisation.Kind.CLIENT,
+    seats: int = 5,
+    expires_on: datetime.date | None = None,
+    tier: int = AccessTier.STANDARD,
+    regions: Iterable[Region] = (),
+    topics: Iterable[Tag] = (),
+) -> Organisation:
+    organisation = Organisation(
+        name=name,
+        slug=unique_slug(Organisation, name, fallback="organisation"),
+        kind=kind,
+        seats=seats,
+        expires_on=expires_on,
+        tier=tier,
+    )
+    organisation.full_clean()
+    organisation.save()
+    organisation.regions.set(list(regions))
+    organisation.topics.set(list(topics))
+    audit_event_record(actor=actor, verb="organisation.created", target=organisation)
+    return organisation
+
+
+@transaction.atomic
+def membership_assign(
+    *, actor: User | None, user: User, organisation: Organisation, role: str
+) -> Membership:
+    """Put a user in an organisation with a role, and give them exactly that role's rights.
+
+    Staff roles belong to the desk and client readers to clients; a client organisation
+    cannot hold more readers than it has seats.
+    """
+    role = Role(role)
+    is_desk = organisation.kind == Organisation.Kind.DESK
+    if (role in STAFF_ROLES) != is_desk:
+        raise ValidationError(
+            {"role": f"The role {role.label} does not belong in {organisation.get_kind_display()}."}
+        )
+    # Lock the organisation so two concurrent assignments cannot both take the last seat.
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not is_desk:
+        taken = organisation.memberships.exclude(user=user).count()
+        if taken >= organisation.seats:
+            raise ValidationError(
+                {"organisation": f"{organisation} has no free seat ({organisation.seats} in use)."}
+            )
+    membership, _ = Membership.objects.update_or_create(
+        user=user, defaults={"organisation": organisation, "role": role}
+    )
+    user.is_staff = role in STAFF_ROLES
+    user.save(update_fields=["is_staff"])
+    user.groups.remove(*Group.objects.filter(name__in=[group_name(r) for r in Role]))
+    user.groups.add(_role_group(role))
+    audit_event_record(
+        actor=actor,
+        verb="membership.assigned",
+        target=membership,
+        data={"role": role.value, "organisation": organisation.pk},
+    )
+    return membership

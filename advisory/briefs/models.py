@@ -1,0 +1,240 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from taggit.managers import TaggableManager
+
+from advisory.accounts.models import AccessTier
+from advisory.lib.markdown import reading_minutes
+
+
+class Series(models.Model):
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BriefKind(models.TextChoices):
+    ANALYSIS = "analysis", "Analysis"
+    FLASH_ALERT = "flash_alert", "Flash alert"
+    QA = "qa", "Q&A"
+    WEEKLY_OUTLOOK = "weekly_outlook", "Weekly outlook"
+    PROFILE = "profile", "Profile"
+    SITUATION_REPORT = "situation_report", "Situation report"
+
+
+class BriefStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    RETRACTED = "retracted", "Retracted"
+    ARCHIVED = "archived", "Archived"
+
+
+class Brief(models.Model):
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        help_text="Set from the title when the brief is created; it does not follow title edits.",
+    )
+    summary = models.TextField("summary (dek)", blank=True)
+    body = models.TextField(blank=True, help_text="Markdown; footnotes with [^1].")
+    kind = models.CharField(max_length=20, choices=BriefKind.choices, default=BriefKind.ANALYSIS)
+    regions = models.ManyToManyField(
+        "entities.Region", blank=True, related_name="briefs", help_text="Regions and countries."
+    )
+    tags = TaggableManager(blank=True)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="BriefAuthor", related_name="authored_briefs"
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="briefs"
+    )
+    series_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    access_tier = models.PositiveSmallIntegerField(
+        choices=AccessTier.choices, default=AccessTier.STANDARD
+    )
+    status = models.CharField(
+        max_length=20, choices=BriefStatus.choices, default=BriefStatus.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Scheduled publication time; clients see nothing before."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    content_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When clients last saw an update to the published text."
+    )
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="brief_title_not_empty"),
+            models.CheckConstraint(condition=~Q(slug=""), name="brief_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=BriefStatus.values), name="brief_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=BriefKind.values), name="brief_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(access_tier__gte=0, access_tier__lte=2),
+                name="brief_access_tier_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, series_position__isnull=True)
+                | Q(series__isnull=False, series_position__isnull=False),
+                name="brief_series_position_with_series",
+                violation_error_message="A brief in a series needs its position, and only then.",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_position"], name="brief_series_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="brief_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+
+class BriefAuthor(models.Model):
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["brief", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "author"], name="brief_author_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.author)
+
+
+class KeyJudgment(models.Model):
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="key_judgments")
+    statement = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["brief", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(statement=""), name="key_judgment_statement_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement[:80]
+
+
+class Source(models.Model):
+    """A source the brief cites."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["brief", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CorrectionNote(models.Model):
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="corrections")
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["brief", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="correction_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.note[:80]
+
+
+class MentionRole(models.TextChoices):
+    SUBJECT = "subject", "Subject"
+    MENTIONED = "mentioned", "Mentioned"
+
+
+class MentionOrigin(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    CONFIRMED = "confirmed", "Confirmed by the writer"
+
+
+class Mention(models.Model):
+    """A brief's link to an entity it is about (subject) or names (mentioned)."""
+
+    Role = MentionRole
+    Origin = MentionOrigin
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="mentions")
+    entity = models.ForeignKey(
+        "entities.Entity", on_delete=models.PROTECT, related_name="mentions"
+    )
+    role = models.CharField(max_length=10, choices=MentionRole.choices, default=MentionRole.MENTIONED)
+    origin = models.CharField(max_length=10, choices=MentionOrigin.choices, default=MentionOrigin.CONFIRMED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brief", "role", "entity"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "entity"], name="mention_unique"),
+            models.CheckConstraint(condition=Q(role__in=MentionRole.values), name="mention_role_valid"),
+            models.CheckConstraint(
+                condition=Q(origin__in=MentionOrigin.values), name="mention_origin_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} ({self.get_role_display()})"

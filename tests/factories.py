@@ -1,0 +1,124 @@
+"""factory-boy factories. They build rows directly, for arranging tests; code under test
+goes through the services."""
+
+import factory
+from django.utils import timezone
+
+from advisory.accounts.models import AccessTier, Membership, Organisation, Role, User
+from advisory.briefs.models import Brief, BriefStatus, Mention, Source
+from advisory.entities.models import Alias, Entity, EntityKind, Region
+from advisory.lib.text import normalise_name
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    display_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def _saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Client {n}")
+    slug = factory.Sequence(lambda n: f"client-{n}")
+    kind = Organisation.Kind.CLIENT
+    seats = 5
+    tier = AccessTier.STANDARD
+
+
+class DeskFactory(OrganisationFactory):
+    name = "The desk"
+    slug = "desk"
+    kind = Organisation.Kind.DESK
+    seats = 100
+    tier = AccessTier.PREMIUM
+
+
+def staff_user(role: str = Role.WRITER, **kwargs: object) -> User:
+    """A desk member with the role's real permissions, assigned through the service."""
+    from advisory.accounts.services import membership_assign
+
+    user = UserFactory(**kwargs)
+    membership_assign(actor=None, user=user, organisation=DeskFactory(), role=role)
+    user.refresh_from_db()
+    return user
+
+
+class RegionFactory(factory.django.DjangoModelFactory[Region]):
+    class Meta:
+        model = Region
+        django_get_or_create = ("iso_code",)
+
+    name = factory.Sequence(lambda n: f"Country {n}")
+    slug = factory.Sequence(lambda n: f"country-{n}")
+    kind = Region.Kind.COUNTRY
+    iso_code = factory.Sequence(lambda n: f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+
+
+class EntityFactory(factory.django.DjangoModelFactory[Entity]):
+    class Meta:
+        model = Entity
+
+    kind = EntityKind.PERSON
+    name = factory.Sequence(lambda n: f"Person {n}")
+    normalised_name = factory.LazyAttribute(lambda e: normalise_name(e.name))
+    slug = factory.Sequence(lambda n: f"person-{n}")
+
+
+class AliasFactory(factory.django.DjangoModelFactory[Alias]):
+    class Meta:
+        model = Alias
+
+    entity = factory.SubFactory(EntityFactory)
+    name = factory.Sequence(lambda n: f"Alias {n}")
+    normalised = factory.LazyAttribute(lambda a: normalise_name(a.name))
+
+
+class BriefFactory(factory.django.DjangoModelFactory[Brief]):
+    class Meta:
+        model = Brief
+
+    title = factory.Sequence(lambda n: f"Brief number {n}")
+    slug = factory.Sequence(lambda n: f"brief-number-{n}")
+    summary = "A short summary."
+    body = "## Heading\n\nA paragraph of analysis."
+    status = BriefStatus.DRAFT
+
+
+class PublishedBriefFactory(BriefFactory):
+    status = BriefStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class MentionFactory(factory.django.DjangoModelFactory[Mention]):
+    class Meta:
+        model = Mention
+
+    brief = factory.SubFactory(BriefFactory)
+    entity = factory.SubFactory(EntityFactory)
+
+
+class SourceFactory(factory.django.DjangoModelFactory[Source]):
+    class Meta:
+        model = Source
+
+    brief = factory.SubFactory(BriefFactory)
+    title = factory.Sequence(lambda n: f"Source {n}")
+
+
+__all__ = ["DEFAULT_PASSWORD", "Membership"]
