@@ -6,6 +6,7 @@ Under CI (CI=true) nothing may be skipped: a run with skipped tests fails.
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -35,6 +36,12 @@ def _reachable(url: str, default_port: int) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests serve static files from the source folders, without collectstatic's manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = Path(tempfile.mkdtemp(prefix="advisory-static-"))
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql" or not _reachable(
         f"postgres://{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}", 5432

@@ -1,12 +1,24 @@
+import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from advisory.accounts.models import AccessTier, User
-from advisory.briefs.models import Brief, BriefAuthor, BriefKind, Series
-from advisory.entities.models import Region
+from advisory.briefs.models import (
+    Brief,
+    BriefAuthor,
+    BriefKind,
+    BriefStatus,
+    KeyJudgment,
+    Mention,
+    MentionOrigin,
+    Series,
+    Source,
+)
+from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.services import audit_event_record
@@ -106,5 +118,88 @@ def brief_update(
     _set_relations(brief, regions=regions, tags=tags, authors=authors)
     audit_event_record(
         actor=actor, verb="brief.edited", target=brief, data={"fields": sorted(fields)}
+    )
+    return brief
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    title: str
+    publisher: str = ""
+    url: str = ""
+    published_on: datetime.date | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def brief_parts_replace(
+    *,
+    actor: User | None,
+    brief: Brief,
+    key_judgments: Sequence[str],
+    sources: Sequence[SourceSpec],
+    mentions: Sequence[tuple[Entity, str]],
+    mention_origin: str = MentionOrigin.CONFIRMED,
+) -> None:
+    """Replace a brief's key judgments, sources and entity links in one go (imports, demo)."""
+    KeyJudgment.objects.filter(brief=brief).delete()
+    Source.objects.filter(brief=brief).delete()
+    Mention.objects.filter(brief=brief).delete()
+    KeyJudgment.objects.bulk_create(
+        KeyJudgment(brief=brief, statement=statement.strip(), position=position)
+        for position, statement in enumerate(key_judgments)
+    )
+    Source.objects.bulk_create(
+        Source(
+            brief=brief,
+            title=spec.title,
+            publisher=spec.publisher,
+            url=spec.url,
+            published_on=spec.published_on,
+            note=spec.note,
+            position=position,
+        )
+        for position, spec in enumerate(sources)
+    )
+    Mention.objects.bulk_create(
+        Mention(brief=brief, entity=entity, role=role, origin=mention_origin)
+        for entity, role in dict(mentions).items()
+    )
+    audit_event_record(
+        actor=actor,
+        verb="brief.parts_replaced",
+        target=brief,
+        data={
+            "key_judgments": len(key_judgments),
+            "sources": len(sources),
+            "mentions": len(mentions),
+        },
+    )
+
+
+@transaction.atomic
+def brief_back_catalogue_status_set(
+    *,
+    actor: User | None,
+    brief: Brief,
+    status: str,
+    published_at: datetime.datetime | None = None,
+) -> Brief:
+    """Give a brief loaded from a back catalogue (or the demo) the status it already had.
+
+    This is not the editorial workflow: it records that the brief arrived with that status,
+    so that its review history is understood to lie outside Advisory.
+    """
+    brief.status = BriefStatus(status)
+    brief.published_at = published_at
+    brief.content_updated_at = None
+    brief.full_clean()
+    brief.save(update_fields=["status", "published_at", "content_updated_at", "modified_at"])
+    audit_event_record(
+        actor=actor,
+        verb="brief.back_catalogue_status_set",
+        target=brief,
+        reason="Loaded from a back catalogue with its status.",
+        data={"status": brief.status, "published_at": published_at},
     )
     return brief

@@ -1,0 +1,63 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_EXAMPLE = ROOT / "deploy" / "env.example"
+
+
+def _env_example() -> dict[str, str]:
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
+
+
+def test_env_example_lists_every_variable_settings_reads() -> None:
+    source = (ROOT / "advisory" / "settings.py").read_text()
+    read = set(re.findall(r"env\.\w+\(\s*\"([A-Z_]+)\"", source))
+    assert read, "the pattern found no variables: it no longer matches settings.py"
+    assert read <= set(_env_example()), read - set(_env_example())
+
+
+def _manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**keep, **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "DEBUG", extra_env=_env_example())
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_debug_is_off_unless_set() -> None:
+    env = {"SECRET_KEY": "x" * 60}
+    result = _manage("shell", "-v", "0", "-c", "from django.conf import settings; print(settings.DEBUG)",
+                     extra_env=env)  # fmt: skip
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_without_redis_the_demo_uses_a_serverless_broker_and_local_cache() -> None:
+    code = (
+        "from django.conf import settings;"
+        "print(settings.CELERY_BROKER_URL, settings.CACHES['default']['BACKEND'],"
+        " settings.DATABASES['default']['ENGINE'])"
+    )
+    result = _manage("shell", "-v", "0", "-c", code, extra_env={"SECRET_KEY": "x" * 60})
+    assert result.stdout.split() == [
+        "filesystem://",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.db.backends.sqlite3",
+    ], result.stderr
