@@ -7,15 +7,14 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from pytest_django.fixtures import Settings as SettingsWrapper
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 hypothesis_settings.register_profile(
     "advisory", deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -29,7 +28,9 @@ _missing: list[str] = []
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlparse(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -92,11 +93,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_var_dir(tmp_path: Path, settings: SettingsWrapper) -> Iterator[None]:
+def _isolated_var_dir(tmp_path: Path, settings: SettingsWrapper) -> None:
     """Files a test writes (mail, media) go to its own temporary folder."""
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.MEDIA_ROOT = tmp_path / "media"
-    yield
 
 
 @pytest.fixture

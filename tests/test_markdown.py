@@ -22,7 +22,7 @@ HOSTILE = [
     "[click](&#106;avascript:alert(1))",
     "[click](data:text/html;base64,PHNjcmlwdD4=)",
     "![x](data:image/svg+xml;base64,PHN2Zz4=)",
-    "![x](javascript:alert(1) \"caption\")",
+    '![x](javascript:alert(1) "caption")',
     '<a href="javascript:alert(1)">x</a>',
     "[x](vbscript:msgbox(1))",
     "<object data=x></object>",
@@ -30,7 +30,24 @@ HOSTILE = [
     "[^1]\n\n[^1]: <script>x</script>",
     '<div onclick="x">',
 ]
-MARKDOWN_BITS = ["# ", "## ", "- ", "> ", "*", "**", "`", "[", "]", "(", ")", "!", "\n", "\n\n", "|", "---"]
+MARKDOWN_BITS = [
+    "# ",
+    "## ",
+    "- ",
+    "> ",
+    "*",
+    "**",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "\n",
+    "\n\n",
+    "|",
+    "---",
+]
 
 ALLOWED_SCHEMES = {"", "http", "https", "mailto"}
 FORBIDDEN_TAGS = {"script", "style", "iframe", "svg", "object", "embed", "form", "input", "math"}

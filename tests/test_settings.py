@@ -44,8 +44,8 @@ def test_check_deploy_is_clean_with_production_values() -> None:
 
 def test_debug_is_off_unless_set() -> None:
     env = {"SECRET_KEY": "x" * 60}
-    result = _manage("shell", "-v", "0", "-c", "from django.conf import settings; print(settings.DEBUG)",
-                     extra_env=env)  # fmt: skip
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "-v", "0", "-c", code, extra_env=env)
     assert result.stdout.strip() == "False", result.stderr
 
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from taggit.models import Tag
 
 
 class User(AbstractUser):
@@ -56,7 +57,7 @@ class Organisation(models.Model):
         help_text="Regions and countries the organisation may read; a region covers its countries.",
     )
     topics = models.ManyToManyField(
-        "taggit.Tag",
+        Tag,
         blank=True,
         related_name="entitled_organisations",
         help_text="Topics the organisation follows by contract; empty means every topic.",

@@ -101,9 +101,7 @@ class Brief(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=BriefStatus.values), name="brief_status_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=BriefKind.values), name="brief_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=BriefKind.values), name="brief_kind_valid"),
             models.CheckConstraint(
                 condition=Q(access_tier__gte=0, access_tier__lte=2),
                 name="brief_access_tier_valid",
@@ -219,18 +217,22 @@ class Mention(models.Model):
     Origin = MentionOrigin
 
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="mentions")
-    entity = models.ForeignKey(
-        "entities.Entity", on_delete=models.PROTECT, related_name="mentions"
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="mentions")
+    role = models.CharField(
+        max_length=10, choices=MentionRole.choices, default=MentionRole.MENTIONED
     )
-    role = models.CharField(max_length=10, choices=MentionRole.choices, default=MentionRole.MENTIONED)
-    origin = models.CharField(max_length=10, choices=MentionOrigin.choices, default=MentionOrigin.CONFIRMED)
+    origin = models.CharField(
+        max_length=10, choices=MentionOrigin.choices, default=MentionOrigin.CONFIRMED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["brief", "role", "entity"]
         constraints = [
             models.UniqueConstraint(fields=["brief", "entity"], name="mention_unique"),
-            models.CheckConstraint(condition=Q(role__in=MentionRole.values), name="mention_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=MentionRole.values), name="mention_role_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(origin__in=MentionOrigin.values), name="mention_origin_valid"
             ),

@@ -79,8 +79,7 @@ def _load_regions() -> None:
 
 def _regions(codes: list[str]) -> list[Region]:
     return [
-        country_resolve(code) if len(code) == 2 else Region.objects.get(slug=code)
-        for code in codes
+        country_resolve(code) if len(code) == 2 else Region.objects.get(slug=code) for code in codes
     ]
 
 
@@ -255,7 +254,9 @@ def _load_briefs(users: dict[str, User], entities: dict[str, Entity]) -> tuple[i
             mentions=[(entities[m["entity"]], m["role"]) for m in spec.get("mentions", [])],
         )
         if spec.get("status", "draft") != "draft":
-            published_at = parse_datetime(spec["published_at"]) if spec.get("published_at") else None
+            published_at = (
+                parse_datetime(spec["published_at"]) if spec.get("published_at") else None
+            )
             brief_back_catalogue_status_set(
                 actor=users["editor"],
                 brief=brief,

@@ -181,9 +181,7 @@ class Relationship(models.Model):
     class Meta:
         ordering = ["subject", "kind", "object"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(subject=F("object")), name="relationship_not_self"
-            ),
+            models.CheckConstraint(condition=~Q(subject=F("object")), name="relationship_not_self"),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
                 | Q(end_date__isnull=True)

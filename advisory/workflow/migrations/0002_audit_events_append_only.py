@@ -1,4 +1,8 @@
-"""Make the audit trail append-only in the database itself, whatever code runs against it."""
+"""Make the audit trail append-only in the database itself, whatever code runs against it.
+
+TRUNCATE stays possible: it is an operator's tool (and how test databases are reset), not
+something any interface of the application can issue.
+"""
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -14,12 +18,8 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER workflow_auditevent_append_only
     BEFORE UPDATE OR DELETE ON workflow_auditevent
     FOR EACH ROW EXECUTE FUNCTION workflow_auditevent_refuse_change();
-CREATE TRIGGER workflow_auditevent_no_truncate
-    BEFORE TRUNCATE ON workflow_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION workflow_auditevent_refuse_change();
 """
 _POSTGRES_DROP = """
-DROP TRIGGER IF EXISTS workflow_auditevent_no_truncate ON workflow_auditevent;
 DROP TRIGGER IF EXISTS workflow_auditevent_append_only ON workflow_auditevent;
 DROP FUNCTION IF EXISTS workflow_auditevent_refuse_change();
 """

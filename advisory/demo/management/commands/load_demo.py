@@ -10,6 +10,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = load_demo(progress=lambda line: self.stdout.write(f"  {line}"))
-        self.stdout.write(self.style.SUCCESS("Demo logins (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {DEMO_PASSWORD}):"))
         for user in users:
             self.stdout.write(f"  {user.username:<10} {user.role.label:<14} {user.organisation}")

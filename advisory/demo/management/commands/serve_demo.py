@@ -2,6 +2,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,23 +24,13 @@ class Command(BaseCommand):
         broker_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         for key in ("data_folder_in", "control_folder"):
             if key in broker_options:
-                settings.VAR_DIR.joinpath(broker_options[key]).mkdir(parents=True, exist_ok=True)
-        processes = {
-            "web": subprocess.Popen(
-                [
-                    sys.executable, "-m", "gunicorn", "advisory.wsgi:application",
-                    "--bind", bind, "--workers", "2", "--threads", "4",
-                    "--access-logfile", "-", "--log-level", "warning",
-                ]
-            ),  # fmt: skip
-            "worker": subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "--app", "advisory", "worker", "--beat",
-                    "--concurrency", "2", "--loglevel", "INFO",
-                    "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-                ]
-            ),  # fmt: skip
-        }
+                Path(str(broker_options[key])).mkdir(parents=True, exist_ok=True)
+        web = [sys.executable, "-m", "gunicorn", "advisory.wsgi:application", "--bind", bind]
+        web += ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
+        worker = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--beat"]
+        worker += ["--concurrency", "2", "--loglevel", "INFO"]
+        worker += ["--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
+        processes = {"web": subprocess.Popen(web), "worker": subprocess.Popen(worker)}
         self._banner(bind)
         stop = False
 
@@ -62,7 +53,9 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 process.kill()
         if failed is not None:
-            raise CommandError(f"the {failed} process stopped (exit {processes[failed].returncode})")
+            raise CommandError(
+                f"the {failed} process stopped (exit {processes[failed].returncode})"
+            )
 
     def _banner(self, bind: str) -> None:
         url = f"http://{bind}"

@@ -1,0 +1,258 @@
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as AuthUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from advisory.accounts.models import Membership, Organisation, User
+from advisory.accounts.services import membership_assign, organisation_create, user_create
+from advisory.briefs.models import BriefAuthor
+
+_M = TypeVar("_M", bound=Model)
+
+
+def adopt_saved(target: _M, saved: _M) -> None:
+    """Make the admin's unsaved instance the row a service created.
+
+    The admin keeps using its own instance after save_model (inlines attach to it, the log
+    entry and the redirect need its pk), while services build and save their own.
+    """
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+def _is_byline_autocomplete(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return (
+        match is not None
+        and match.url_name == "autocomplete"
+        and request.GET.get("app_label") == BriefAuthor._meta.app_label
+        and request.GET.get("model_name") == BriefAuthor._meta.model_name
+        and request.GET.get("field_name") == "author"
+    )
+
+
+@admin.register(User)
+class UserAdmin(AuthUserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Byline", {"fields": ("first_name", "last_name", "display_name", "bio")}),
+        ("Contact", {"fields": ("email",)}),
+        ("Role and rights", {"fields": ("membership_link", "is_active", "is_staff",
+                                        "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )  # fmt: skip
+    list_display = ("username", "display_name", "email", "role", "is_active", "is_staff")
+    list_select_related = ("membership",)
+    list_filter = ("membership__role", "is_staff", "is_active", "membership__organisation")
+    search_fields = ("username", "display_name", "first_name", "last_name", "email")
+    readonly_fields = ("membership_link", "last_login", "date_joined")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Rights follow the role given through a membership; editing them here would let a
+            # desk admin grant what no role grants, including to themselves.
+            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Writers pick co-authors by name without being allowed to browse the user list.
+        if obj is None and _is_byline_autocomplete(request):
+            return request.user.has_perm("briefs.add_brief") or request.user.has_perm(
+                "briefs.change_brief"
+            )
+        return super().has_view_permission(request, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
+    ) -> tuple[QuerySet[User], bool]:
+        if _is_byline_autocomplete(request):
+            queryset = queryset.filter(is_staff=True, is_active=True)
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="role", ordering="membership__role")
+    def role(self, obj: User) -> str:
+        membership = getattr(obj, "membership", None)
+        return membership.get_role_display() if membership else "—"
+
+    @admin.display(description="membership")
+    def membership_link(self, obj: User) -> str:
+        membership = getattr(obj, "membership", None)
+        if membership is None:
+            return "None: give the user a role by adding a membership."
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_membership_change", args=[membership.pk]),
+            membership,
+        )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        user = user_create(
+            actor=request.user,  # type: ignore[arg-type]
+            username=data["username"],
+            password=data.get("password1") if data.get("set_usable_password") else None,
+        )
+        adopt_saved(obj, user)
+
+
+class MembershipInline(admin.TabularInline[Membership, Organisation]):
+    model = Membership
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    list_display = ("name", "kind", "tier", "seats", "member_count", "expires_on")
+    list_filter = ("kind", "tier")
+    search_fields = ("name", "slug")
+    filter_horizontal = ("regions", "topics")
+    inlines = (MembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind")}),
+        ("Subscription", {"fields": ("seats", "expires_on", "tier", "regions", "topics")}),
+    )
+    readonly_fields = ("slug",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj: Organisation) -> int:
+        return obj.member_count  # type: ignore[attr-defined]
+
+    def save_model(
+        self, request: HttpRequest, obj: Organisation, form: Any, change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        organisation = organisation_create(
+            actor=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            kind=data["kind"],
+            seats=data["seats"],
+            expires_on=data["expires_on"],
+            tier=data["tier"],
+            regions=data["regions"],
+            topics=data["topics"],
+        )
+        adopt_saved(obj, organisation)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        # organisation_create has set the regions and topics; only the inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+
+class _AssignmentRefused(Exception):
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class MembershipForm(forms.ModelForm[Membership]):
+    refusal: ValidationError | None = None
+
+    class Meta:
+        model = Membership
+        fields = ("user", "organisation", "role")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.refusal is not None:
+            self.add_error(None, self.refusal)
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    """Memberships are assigned by membership_assign, which also sets the user's rights.
+
+    Its refusals (a role that does not belong in the organisation, no free seat) are shown as
+    form errors: the service runs at save time, and when it refuses, the transaction of that
+    attempt is rolled back and the form is shown again with its message.
+    """
+
+    form = MembershipForm
+    list_display = ("user", "organisation", "role", "created_at")
+    list_filter = ("role", "organisation")
+    list_select_related = ("user", "organisation")
+    search_fields = ("user__username", "user__display_name", "user__email", "organisation__name")
+    autocomplete_fields = ("user", "organisation")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Membership | None = None
+    ) -> tuple[str, ...]:
+        return ("user", "created_at") if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
+        # Deleting the row would leave the user with the role's rights: there is no revoking
+        # service yet, so a membership is changed, never deleted, here.
+        return False
+
+    def get_form(
+        self, request: HttpRequest, obj: Membership | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Membership]]:
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_membership_refusal", None)
+        if refusal is not None:
+            return type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _AssignmentRefused as refused:
+            request._membership_refusal = refused.error  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        try:
+            membership = membership_assign(
+                actor=request.user,  # type: ignore[arg-type]
+                user=obj.user,
+                organisation=form.cleaned_data["organisation"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            raise _AssignmentRefused(error) from error
+        adopt_saved(obj, membership)
