@@ -83,6 +83,9 @@ def read_document(path: Path) -> ImportedDocument:
 def _read_markdown(path: Path) -> ImportedDocument:
     lines = _read_text(path).split("\n")
     title, title_lines = _markdown_title(lines)
+    after_title = max(title_lines) + 1
+    if after_title < len(lines) and not lines[after_title].strip():
+        title_lines.add(after_title)
     body_lines = [line for number, line in enumerate(lines) if number not in title_lines]
     in_fence = False
     for number, line in enumerate(body_lines):
@@ -123,7 +126,7 @@ def _markdown_title(lines: Sequence[str]) -> tuple[str, set[int]]:
 def _markdown_plain(text: str) -> str:
     """Inline Markdown as the plain text a reader sees: no emphasis markers, link text only."""
     tokens = _inline_parser.parseInline(text.strip())
-    children = tokens[0].children or [] if tokens else []
+    children = tokens[0].children if tokens and tokens[0].children else []
     plain = "".join(child.content for child in children if child.type in ("text", "code_inline"))
     return " ".join(plain.split())
 
@@ -145,20 +148,39 @@ def _plain_text_blocks(lines: Sequence[str]) -> Iterator[_Block]:
     groups = _line_groups(lines)
     for index, (blank_before, group) in enumerate(groups):
         following = groups[index + 1][1] if index + 1 < len(groups) else []
+        paragraph: list[_Block] = []
         for position, line in enumerate(group):
             after = group[position + 1] if position + 1 < len(group) else None
-            yield _plain_text_block(
+            block = _plain_text_block(
                 line,
                 starts_group=position == 0 and blank_before,
                 next_in_group=after,
                 next_group=following,
             )
+            if paragraph and block.kind != paragraph[-1].kind:
+                yield _joined(paragraph)
+                paragraph = []
+            if block.kind in ("paragraph", "quote"):
+                paragraph.append(block)
+            else:
+                yield block
+        if paragraph:
+            yield _joined(paragraph)
+
+
+def _joined(lines: Sequence[_Block]) -> _Block:
+    """Consecutive lines of prose (or of a quote) are one paragraph, as Markdown reads them."""
+    return _Block(
+        lines[0].kind,
+        "\n".join(line.markdown for line in lines),
+        plain=" ".join(line.plain for line in lines),
+    )
 
 
 def _line_groups(lines: Sequence[str]) -> list[tuple[bool, list[str]]]:
-    """Runs of non-blank lines, each with whether a blank line (or the title) came before it."""
+    """Runs of non-blank lines, each with whether a blank line came before it."""
     groups: list[tuple[bool, list[str]]] = []
-    blank_before = True
+    blank_before = False
     for line in lines:
         if not line.strip():
             blank_before = True
@@ -172,40 +194,44 @@ def _line_groups(lines: Sequence[str]) -> list[tuple[bool, list[str]]]:
 
 
 def _plain_text_block(
-    line: str, *, starts_group: bool, next_in_group: str | None, next_group: list[str] | None
+    line: str, *, starts_group: bool, next_in_group: str | None, next_group: Sequence[str]
 ) -> _Block:
+    """One line of plain text as a block; `next_group` is the run of lines after the next gap."""
+    heads = starts_group and _introduces(line, next_in_group, next_group)
     if arrow := _ARROW.match(line):
         text = arrow["text"].strip()
-        if starts_group and next_group and _heading_shaped(text):
+        if heads and _heading_shaped(text):
             return _Block("heading", f"### {_escape(text)}", plain=text, level=3)
         return _Block("item", f"- {_escape(text)}", plain=text)
     if bullet := _BULLET.match(line):
         return _Block("item", f"- {_escape(bullet['text'])}", plain=bullet["text"])
     if numbered := _NUMBERED.match(line):
-        return _Block(
-            "item", f"1. {_escape(numbered['text'])}", plain=numbered["text"], ordered=True
-        )
+        text = numbered["text"]
+        return _Block("item", f"1. {_escape(text)}", plain=text, ordered=True)
     if quote := _QUOTE.match(line):
         return _Block("quote", f"> {_escape(quote['text'])}", plain=quote["text"])
     text = line.strip()
-    if starts_group and _heading_shaped(text) and _introduces(text, next_in_group, next_group):
+    if heads and _heading_shaped(text):
         return _Block("heading", f"## {_escape(text)}", plain=text, level=2)
     return _Block("paragraph", _escape(text), plain=text)
 
 
 def _heading_shaped(text: str) -> bool:
-    stripped = text.rstrip(_CLOSING_QUOTES)
     return (
-        0 < len(text) < HEADING_MAX_LENGTH
-        and bool(stripped)
-        and stripped[-1] not in _TERMINAL_PUNCTUATION
+        len(text) < HEADING_MAX_LENGTH
         and any(character.isalpha() for character in text)
+        and not _ends_sentence(text)
         and not (_BULLET.match(text) or _NUMBERED.match(text))
     )
 
 
-def _introduces(text: str, next_in_group: str | None, next_group: list[str] | None) -> bool:
-    """Whether a heading-shaped line really heads what follows it.
+def _ends_sentence(text: str) -> bool:
+    stripped = text.rstrip(_CLOSING_QUOTES)
+    return bool(stripped) and stripped[-1] in _TERMINAL_PUNCTUATION
+
+
+def _introduces(line: str, next_in_group: str | None, next_group: Sequence[str]) -> bool:
+    """Whether a line, if it is heading-shaped, really heads what follows it.
 
     After a blank line the next block must be a paragraph or a list: a short line followed by
     another short line is a caption ("Nouri Al-Maliki" under a photo) or page furniture, not
@@ -219,16 +245,15 @@ def _introduces(text: str, next_in_group: str | None, next_group: list[str] | No
     if _BULLET.match(next_in_group) or _NUMBERED.match(next_in_group):
         return True
     following = next_in_group.strip()
-    ends_sentence = following.rstrip(_CLOSING_QUOTES)[-1:] in tuple(_TERMINAL_PUNCTUATION)
-    return (ends_sentence or len(following) >= HEADING_MAX_LENGTH) and 2 * len(text) <= len(
-        following
-    )
+    long_enough = 2 * len(line.strip()) <= len(following)
+    return long_enough and (_ends_sentence(following) or len(following) >= HEADING_MAX_LENGTH)
 
 
 def _read_docx(path: Path) -> ImportedDocument:
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+    # ValueError: an Office package of another kind, such as a spreadsheet renamed .docx.
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
         raise DocumentError(f"{path.name} is not a readable Word (.docx) document") from None
     blocks = list(_docx_blocks(document))
     if not any(block.plain for block in blocks):
@@ -243,7 +268,7 @@ def _docx_title_index(blocks: Sequence[_Block]) -> int:
     for wanted in (
         lambda block: block.is_title,
         lambda block: block.kind == "heading" and block.level == 1,
-        lambda block: bool(block.plain) and block.kind != "table",
+        lambda block: bool(block.plain),
     ):
         for index, block in enumerate(blocks):
             if wanted(block):
@@ -275,7 +300,7 @@ def _docx_blocks(document: DocxDocument) -> Iterator[_Block]:
         depth = min(level, depth + 1)
         yield _Block(
             "item",
-            f"{'    ' * depth}{'1.' if ordered else '-'} {_escape_block_start(markdown)}",
+            f"{'    ' * depth}{'1.' if ordered else '-'} {_hard_breaks(markdown)}",
             plain=plain,
             ordered=ordered,
             level=depth,
@@ -283,14 +308,21 @@ def _docx_blocks(document: DocxDocument) -> Iterator[_Block]:
 
 
 def _docx_paragraph_block(style: str, markdown: str, plain: str) -> _Block:
+    # A Markdown heading is one line, so a line break inside a Word heading becomes a space.
+    one_line = " ".join(markdown.split())
     if style == "Title":
-        return _Block("heading", f"## {markdown}", plain=plain, level=1, is_title=True)
+        return _Block("heading", f"## {one_line}", plain=plain, level=1, is_title=True)
     if heading := re.fullmatch(r"Heading (\d)", style):
         level = int(heading[1])
-        return _Block("heading", f"{'#' * min(level + 1, 6)} {markdown}", plain=plain, level=level)
+        return _Block("heading", f"{'#' * min(level + 1, 6)} {one_line}", plain=plain, level=level)
     if style in ("Quote", "Intense Quote"):
-        return _Block("quote", f"> {_escape_block_start(markdown)}", plain=plain)
-    return _Block("paragraph", _escape_block_start(markdown), plain=plain)
+        return _Block("quote", f"> {_hard_breaks(markdown)}", plain=plain)
+    return _Block("paragraph", _hard_breaks(markdown), plain=plain)
+
+
+def _hard_breaks(markdown: str) -> str:
+    """Word's line breaks within a paragraph as Markdown hard breaks (a backslash at line end)."""
+    return _escape_block_start(markdown.replace("\n", "\\\n"))
 
 
 def _numbering(document: DocxDocument) -> BaseOxmlElement | None:
@@ -330,7 +362,7 @@ def _numbering_is_ordered(numbering: BaseOxmlElement | None, num_id: int, level:
 
 
 def _docx_inline(paragraph: Paragraph) -> str:
-    """The paragraph's text as Markdown: bold and italic runs, hyperlinks, line breaks."""
+    """The paragraph's text as Markdown: bold and italic runs and hyperlinks; breaks as \\n."""
     segments: list[tuple[str, bool, bool, str]] = []
     for item in paragraph.iter_inner_content():
         if isinstance(item, Hyperlink):
@@ -343,7 +375,7 @@ def _docx_inline(paragraph: Paragraph) -> str:
             merged[-1] = (merged[-1][0] + text, bold, italic, url)
         else:
             merged.append((text, bold, italic, url))
-    return "".join(_inline_segment(*segment) for segment in merged).strip().replace("\n", "\\\n")
+    return "".join(_inline_segment(*segment) for segment in merged).strip()
 
 
 def _is_bold(run: Run) -> bool:
@@ -385,7 +417,8 @@ def _render(blocks: Sequence[_Block]) -> str:
     previous: _Block | None = None
     for block in blocks:
         together = previous is not None and (
-            (block.kind == previous.kind == "item") or (block.kind == previous.kind == "quote")
+            (block.kind == previous.kind == "item" and block.ordered == previous.ordered)
+            or (block.kind == previous.kind == "quote")
         )
         if together:
             separator = "\n>\n" if block.kind == "quote" else "\n"

@@ -1,6 +1,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from advisory.entities.models import (
     Confidence,
     Designation,
     Entity,
+    EntityKind,
     ExternalIdentifier,
     Region,
     Relationship,
@@ -29,6 +31,24 @@ class AliasSpec:
     kind: str = Alias.Kind.ALIAS
 
 
+# Names the desk writes that ISO 3166 (and so pycountry) spells differently.
+_COUNTRY_NAMES = {
+    "britain": "GB",
+    "burma": "MM",
+    "cape verde": "CV",
+    "dr congo": "CD",
+    "east timor": "TL",
+    "great britain": "GB",
+    "ivory coast": "CI",
+    "palestine": "PS",
+    "russia": "RU",
+    "turkey": "TR",
+    "uae": "AE",
+    "uk": "GB",
+    "vatican": "VA",
+}
+
+
 def country_resolve(value: str) -> Region:
     """The country Region for an ISO 3166 code (IQ, IRQ) or an English name (Iraq).
 
@@ -38,7 +58,7 @@ def country_resolve(value: str) -> Region:
     match = None
     if text:
         try:
-            match = pycountry.countries.lookup(text)
+            match = pycountry.countries.lookup(_COUNTRY_NAMES.get(text.casefold(), text))
         except LookupError:
             match = None
     if match is None:
@@ -237,3 +257,182 @@ def designation_upsert(
         data={"authority": authority, "programme": programme},
     )
     return designation, created
+
+
+@dataclass(frozen=True)
+class DesignationSpec:
+    """A sanctions listing as an import file gives it."""
+
+    authority: str
+    programme: str
+    listed_on: datetime.date | None = None
+    reference: str = ""
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
+class EntityImport:
+    """One entity as an import file describes it. Empty values leave existing ones alone.
+
+    `country` is what country_resolve takes: an ISO 3166 code or English name. The
+    `former_identifiers` (ids the source has merged into this record) only help find the
+    entity; they are not stored.
+    """
+
+    kind: str
+    name: str
+    aliases: tuple[AliasSpec, ...] = ()
+    country: str = ""
+    description: str = ""
+    topics: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()
+    former_identifiers: tuple[tuple[str, str], ...] = ()
+    designations: tuple[DesignationSpec, ...] = ()
+
+
+ImportOutcome = Literal["created", "updated", "skipped"]
+
+# Sources say "organisation" for what the desk may have recorded more precisely.
+_SPECIFIC_ORGANISATION_KINDS = frozenset(
+    {EntityKind.ARMED_GROUP, EntityKind.GOVERNMENT_BODY, EntityKind.POLITICAL_PARTY}
+)
+
+
+@transaction.atomic
+def entity_import_record(*, actor: User | None, record: EntityImport) -> ImportOutcome:
+    """Create or update the entity an import record describes; never a duplicate.
+
+    The entity is found by external identifier (OpenSanctions id, then the ids merged into it,
+    then Wikidata QID), else by normalised canonical name, else by normalised alias (weak
+    aliases are too ambiguous to match on); a name that fits several entities is refused.
+    An update adds aliases, identifiers, topics and designations and takes the description
+    and country the record gives. The canonical name follows the record only when matched by
+    identifier, keeping the old name as an alias: a name match means the names already agree.
+    """
+    entity, by_identifier = _import_match(record)
+    country = country_resolve(record.country) if record.country else None
+    if entity is None:
+        entity = entity_create(
+            actor=actor,
+            kind=record.kind,
+            name=record.name,
+            description=record.description,
+            country=country,
+            aliases=record.aliases,
+            identifiers=record.identifiers,
+            topics=record.topics,
+        )
+        _import_designations(actor=actor, entity=entity, designations=record.designations)
+        return "created"
+    keeps_kind = (
+        record.kind == EntityKind.ORGANISATION and entity.kind in _SPECIFIC_ORGANISATION_KINDS
+    )
+    changed = entity_update(
+        actor=actor,
+        entity=entity,
+        kind=None if keeps_kind else record.kind,
+        name=record.name if by_identifier else None,
+        description=record.description or None,
+        country=country,
+        aliases=[*record.aliases, AliasSpec(entity.name if by_identifier else record.name)],
+        identifiers=record.identifiers,
+        topics=record.topics,
+    )
+    designated = _import_designations(actor=actor, entity=entity, designations=record.designations)
+    return "updated" if changed or designated else "skipped"
+
+
+@transaction.atomic
+def entity_designations_import(
+    *, actor: User | None, opensanctions_id: str, designations: Iterable[DesignationSpec]
+) -> ImportOutcome:
+    """Record sanctions listings for an entity imported earlier, found by its OpenSanctions id."""
+    identifier = (
+        ExternalIdentifier.objects.select_related("entity")
+        .filter(scheme=ExternalIdentifier.Scheme.OPENSANCTIONS, value=opensanctions_id)
+        .first()
+    )
+    if identifier is None:
+        raise ValidationError(
+            f"sanctioned entity {opensanctions_id!r} is neither in the file nor imported before"
+        )
+    changed = _import_designations(actor=actor, entity=identifier.entity, designations=designations)
+    return "updated" if changed else "skipped"
+
+
+def _import_match(record: EntityImport) -> tuple[Entity | None, bool]:
+    """The entity the record describes, if any, and whether an identifier (not a name) found it."""
+    opensanctions = ExternalIdentifier.Scheme.OPENSANCTIONS
+    candidates = [
+        *(pair for pair in record.identifiers if pair[0] == opensanctions),
+        *record.former_identifiers,
+        *(pair for pair in record.identifiers if pair[0] != opensanctions),
+    ]
+    for scheme, value in candidates:
+        identifier = (
+            ExternalIdentifier.objects.select_related("entity")
+            .filter(scheme=scheme, value=value)
+            .first()
+        )
+        if identifier is not None:
+            return identifier.entity, True
+    normalised = normalise_name(record.name)
+    matches = list(Entity.objects.filter(normalised_name=normalised)[:3])
+    if not matches:
+        entity_ids = (
+            Alias.objects.filter(normalised=normalised)
+            .exclude(kind=Alias.Kind.WEAK)
+            .order_by()
+            .values("entity_id")
+            .distinct()
+        )
+        matches = list(Entity.objects.filter(pk__in=entity_ids)[:3])
+    if len(matches) > 1:
+        names = ", ".join(repr(entity.name) for entity in matches)
+        raise ValidationError(
+            f"{record.name!r} is ambiguous: it matches several entities ({names}); "
+            "give it an identifier or tell those entities apart"
+        )
+    return (matches[0] if matches else None), False
+
+
+def _import_designations(
+    *, actor: User | None, entity: Entity, designations: Iterable[DesignationSpec]
+) -> bool:
+    """Upsert the listings that add something; returns whether any did.
+
+    One listing per authority and programme: with several, the earliest counts, so a second
+    run of the same file finds nothing to change.
+    """
+    chosen: dict[tuple[str, str], DesignationSpec] = {}
+    undated_last = sorted(
+        designations, key=lambda spec: (spec.listed_on is None, spec.listed_on or datetime.date.min)
+    )
+    for spec in undated_last:
+        chosen.setdefault((spec.authority.strip(), spec.programme.strip()), spec)
+    existing = {(row.authority, row.programme): row for row in entity.designations.all()}
+    changed = False
+    for (authority, programme), spec in chosen.items():
+        current = existing.get((authority, programme))
+        listed_on, reference, source_url = spec.listed_on, spec.reference, spec.source_url
+        if current is not None:
+            listed_on = listed_on or current.listed_on
+            reference = reference or current.reference
+            source_url = source_url or current.source_url
+            if (listed_on, reference, source_url) == (
+                current.listed_on,
+                current.reference,
+                current.source_url,
+            ):
+                continue
+        designation_upsert(
+            actor=actor,
+            entity=entity,
+            authority=authority,
+            programme=programme,
+            listed_on=listed_on,
+            reference=reference,
+            source_url=source_url,
+        )
+        changed = True
+    return changed

@@ -7,191 +7,472 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('entities', '0001_initial'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("entities", "0001_initial"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255)),
-                ('slug', models.SlugField(max_length=255, unique=True)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("slug", models.SlugField(max_length=255, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name_plural': 'series',
-                'ordering': ['title'],
+                "verbose_name_plural": "series",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Brief',
+            name="Brief",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255)),
-                ('slug', models.SlugField(help_text='Set from the title when the brief is created; it does not follow title edits.', max_length=255, unique=True)),
-                ('summary', models.TextField(blank=True, verbose_name='summary (dek)')),
-                ('body', models.TextField(blank=True, help_text='Markdown; footnotes with [^1].')),
-                ('kind', models.CharField(choices=[('analysis', 'Analysis'), ('flash_alert', 'Flash alert'), ('qa', 'Q&A'), ('weekly_outlook', 'Weekly outlook'), ('profile', 'Profile'), ('situation_report', 'Situation report')], default='analysis', max_length=20)),
-                ('series_position', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('access_tier', models.PositiveSmallIntegerField(choices=[(0, 'Public'), (1, 'Standard'), (2, 'Premium')], default=1)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('withdrawn', 'Withdrawn'), ('retracted', 'Retracted'), ('archived', 'Archived')], db_index=True, default='draft', max_length=20)),
-                ('publish_at', models.DateTimeField(blank=True, help_text='Scheduled publication time; clients see nothing before.', null=True)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('content_updated_at', models.DateTimeField(blank=True, help_text='When clients last saw an update to the published text.', null=True)),
-                ('word_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('last_edited_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('regions', models.ManyToManyField(blank=True, help_text='Regions and countries.', related_name='briefs', to='entities.region')),
-                ('tags', taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Set from the title when the brief is created; it does not follow title edits.",
+                        max_length=255,
+                        unique=True,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary (dek)")),
+                ("body", models.TextField(blank=True, help_text="Markdown; footnotes with [^1].")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("analysis", "Analysis"),
+                            ("flash_alert", "Flash alert"),
+                            ("qa", "Q&A"),
+                            ("weekly_outlook", "Weekly outlook"),
+                            ("profile", "Profile"),
+                            ("situation_report", "Situation report"),
+                        ],
+                        default="analysis",
+                        max_length=20,
+                    ),
+                ),
+                ("series_position", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "access_tier",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "Public"), (1, "Standard"), (2, "Premium")], default=1
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                            ("retracted", "Retracted"),
+                            ("archived", "Archived"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Scheduled publication time; clients see nothing before.",
+                        null=True,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "content_updated_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When clients last saw an update to the published text.",
+                        null=True,
+                    ),
+                ),
+                ("word_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "last_edited_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Regions and countries.",
+                        related_name="briefs",
+                        to="entities.region",
+                    ),
+                ),
+                (
+                    "tags",
+                    taggit.managers.TaggableManager(
+                        blank=True,
+                        help_text="A comma-separated list of tags.",
+                        through="taggit.TaggedItem",
+                        to="taggit.Tag",
+                        verbose_name="Tags",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-created_at'],
+                "ordering": ["-published_at", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='BriefAuthor',
+            name="BriefAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='briefs.brief')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "brief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bylines",
+                        to="briefs.brief",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brief', 'position'],
+                "ordering": ["brief", "position"],
             },
         ),
         migrations.AddField(
-            model_name='brief',
-            name='authors',
-            field=models.ManyToManyField(related_name='authored_briefs', through='briefs.BriefAuthor', to=settings.AUTH_USER_MODEL),
+            model_name="brief",
+            name="authors",
+            field=models.ManyToManyField(
+                related_name="authored_briefs",
+                through="briefs.BriefAuthor",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='CorrectionNote',
+            name="CorrectionNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='briefs.brief')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="briefs.brief",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brief', 'created_at'],
+                "ordering": ["brief", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='KeyJudgment',
+            name="KeyJudgment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statement', models.TextField()),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_judgments', to='briefs.brief')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("statement", models.TextField()),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "brief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_judgments",
+                        to="briefs.brief",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brief', 'position', 'id'],
+                "ordering": ["brief", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Mention',
+            name="Mention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('subject', 'Subject'), ('mentioned', 'Mentioned')], default='mentioned', max_length=10)),
-                ('origin', models.CharField(choices=[('suggested', 'Suggested'), ('confirmed', 'Confirmed by the writer')], default='confirmed', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='briefs.brief')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='entities.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("subject", "Subject"), ("mentioned", "Mentioned")],
+                        default="mentioned",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("confirmed", "Confirmed by the writer"),
+                        ],
+                        default="confirmed",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="briefs.brief",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mentions",
+                        to="entities.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brief', 'role', 'entity'],
+                "ordering": ["brief", "role", "entity"],
             },
         ),
         migrations.AddField(
-            model_name='brief',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='briefs', to='briefs.series'),
+            model_name="brief",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="briefs",
+                to="briefs.series",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500)),
-                ('publisher', models.CharField(blank=True, max_length=255)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('brief', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='briefs.brief')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("publisher", models.CharField(blank=True, max_length=255)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "brief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="briefs.brief",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brief', 'position', 'id'],
+                "ordering": ["brief", "position", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='briefauthor',
-            constraint=models.UniqueConstraint(fields=('brief', 'author'), name='brief_author_unique'),
+            model_name="briefauthor",
+            constraint=models.UniqueConstraint(
+                fields=("brief", "author"), name="brief_author_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correctionnote',
-            constraint=models.CheckConstraint(condition=models.Q(('note', ''), _negated=True), name='correction_note_not_empty'),
+            model_name="correctionnote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("note", ""), _negated=True), name="correction_note_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyjudgment',
-            constraint=models.CheckConstraint(condition=models.Q(('statement', ''), _negated=True), name='key_judgment_statement_not_empty'),
+            model_name="keyjudgment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("statement", ""), _negated=True),
+                name="key_judgment_statement_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.UniqueConstraint(fields=('brief', 'entity'), name='mention_unique'),
+            model_name="mention",
+            constraint=models.UniqueConstraint(fields=("brief", "entity"), name="mention_unique"),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['subject', 'mentioned'])), name='mention_role_valid'),
+            model_name="mention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["subject", "mentioned"])),
+                name="mention_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.CheckConstraint(condition=models.Q(('origin__in', ['suggested', 'confirmed'])), name='mention_origin_valid'),
+            model_name="mention",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("origin__in", ["suggested", "confirmed"])),
+                name="mention_origin_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='brief_title_not_empty'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="brief_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='brief_slug_not_empty'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="brief_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in_review', 'changes_requested', 'approved', 'scheduled', 'published', 'withdrawn', 'retracted', 'archived'])), name='brief_status_valid'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "in_review",
+                            "changes_requested",
+                            "approved",
+                            "scheduled",
+                            "published",
+                            "withdrawn",
+                            "retracted",
+                            "archived",
+                        ],
+                    )
+                ),
+                name="brief_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['analysis', 'flash_alert', 'qa', 'weekly_outlook', 'profile', 'situation_report'])), name='brief_kind_valid'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "analysis",
+                            "flash_alert",
+                            "qa",
+                            "weekly_outlook",
+                            "profile",
+                            "situation_report",
+                        ],
+                    )
+                ),
+                name="brief_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(('access_tier__gte', 0), ('access_tier__lte', 2)), name='brief_access_tier_valid'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("access_tier__gte", 0), ("access_tier__lte", 2)),
+                name="brief_access_tier_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('series__isnull', True), ('series_position__isnull', True)), models.Q(('series__isnull', False), ('series_position__isnull', False)), _connector='OR'), name='brief_series_position_with_series', violation_error_message='A brief in a series needs its position, and only then.'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("series__isnull", True), ("series_position__isnull", True)),
+                    models.Q(("series__isnull", False), ("series_position__isnull", False)),
+                    _connector="OR",
+                ),
+                name="brief_series_position_with_series",
+                violation_error_message="A brief in a series needs its position, and only then.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.UniqueConstraint(fields=('series', 'series_position'), name='brief_series_position_unique'),
+            model_name="brief",
+            constraint=models.UniqueConstraint(
+                fields=("series", "series_position"), name="brief_series_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brief',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='brief_published_has_time'),
+            model_name="brief",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "published"), _negated=True),
+                    ("published_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="brief_published_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='source_title_not_empty'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="source_title_not_empty"
+            ),
         ),
     ]

@@ -5,144 +5,424 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('region', 'Region'), ('country', 'Country')], max_length=10)),
-                ('iso_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2, null=True, unique=True)),
-                ('parent', models.ForeignKey(blank=True, limit_choices_to={'kind': 'region'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='countries', to='entities.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("region", "Region"), ("country", "Country")], max_length=10
+                    ),
+                ),
+                (
+                    "iso_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 3166-1 alpha-2",
+                        max_length=2,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "region"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="countries",
+                        to="entities.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'name'],
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation'), ('armed_group', 'Armed group'), ('government_body', 'Government body'), ('political_party', 'Political party'), ('location', 'Location'), ('country', 'Country'), ('event', 'Event')], max_length=20)),
-                ('name', models.CharField(max_length=255, verbose_name='canonical name')),
-                ('normalised_name', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('slug', models.SlugField(max_length=255, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('topics', models.JSONField(blank=True, default=list, help_text='Source topics, e.g. sanction, role.pep.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('country', models.ForeignKey(blank=True, limit_choices_to={'kind': 'country'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entities', to='entities.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person"),
+                            ("organisation", "Organisation"),
+                            ("armed_group", "Armed group"),
+                            ("government_body", "Government body"),
+                            ("political_party", "Political party"),
+                            ("location", "Location"),
+                            ("country", "Country"),
+                            ("event", "Event"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="canonical name")),
+                (
+                    "normalised_name",
+                    models.CharField(db_index=True, editable=False, max_length=255),
+                ),
+                ("slug", models.SlugField(max_length=255, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "topics",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Source topics, e.g. sanction, role.pep.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "country"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entities",
+                        to="entities.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'entities',
-                'ordering': ['name'],
+                "verbose_name_plural": "entities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Relationship',
+            name="Relationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('member_of', 'member of'), ('leads', 'leads'), ('backed_by', 'backed by'), ('allied_with', 'allied with'), ('opposed_to', 'opposed to'), ('part_of', 'part of'), ('located_in', 'located in')], max_length=20)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('source', models.CharField(blank=True, help_text='Where this is known from.', max_length=500)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('confidence', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low')], default='moderate', max_length=10)),
-                ('object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships_as_object', to='entities.entity')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships_as_subject', to='entities.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("member_of", "member of"),
+                            ("leads", "leads"),
+                            ("backed_by", "backed by"),
+                            ("allied_with", "allied with"),
+                            ("opposed_to", "opposed to"),
+                            ("part_of", "part of"),
+                            ("located_in", "located in"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where this is known from.", max_length=500
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[("high", "High"), ("moderate", "Moderate"), ("low", "Low")],
+                        default="moderate",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships_as_object",
+                        to="entities.entity",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships_as_subject",
+                        to="entities.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['subject', 'kind', 'object'],
+                "ordering": ["subject", "kind", "object"],
             },
         ),
         migrations.CreateModel(
-            name='Designation',
+            name="Designation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('authority', models.CharField(max_length=200)),
-                ('programme', models.CharField(max_length=200)),
-                ('listed_on', models.DateField(blank=True, null=True)),
-                ('delisted_on', models.DateField(blank=True, null=True)),
-                ('reference', models.CharField(blank=True, max_length=200)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='designations', to='entities.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("authority", models.CharField(max_length=200)),
+                ("programme", models.CharField(max_length=200)),
+                ("listed_on", models.DateField(blank=True, null=True)),
+                ("delisted_on", models.DateField(blank=True, null=True)),
+                ("reference", models.CharField(blank=True, max_length=200)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="designations",
+                        to="entities.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['entity', 'listed_on'],
-                'constraints': [models.UniqueConstraint(fields=('entity', 'authority', 'programme'), name='designation_unique'), models.CheckConstraint(condition=models.Q(('listed_on__isnull', True), ('delisted_on__isnull', True), ('delisted_on__gte', models.F('listed_on')), _connector='OR'), name='designation_delisted_after_listed')],
+                "ordering": ["entity", "listed_on"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("entity", "authority", "programme"), name="designation_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("listed_on__isnull", True),
+                            ("delisted_on__isnull", True),
+                            ("delisted_on__gte", models.F("listed_on")),
+                            _connector="OR",
+                        ),
+                        name="designation_delisted_after_listed",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Alias',
+            name="Alias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('normalised', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('language', models.CharField(blank=True, help_text='BCP 47 language code, e.g. en, ar, fa.', max_length=12)),
-                ('script', models.CharField(blank=True, help_text='ISO 15924 script code, e.g. Latn, Arab.', max_length=4)),
-                ('kind', models.CharField(choices=[('alias', 'Alias'), ('weak', 'Weak alias (short or ambiguous)'), ('previous', 'Previous name'), ('abbreviation', 'Abbreviation')], default='alias', max_length=15)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='entities.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("normalised", models.CharField(db_index=True, editable=False, max_length=255)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="BCP 47 language code, e.g. en, ar, fa.",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "script",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 15924 script code, e.g. Latn, Arab.",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alias", "Alias"),
+                            ("weak", "Weak alias (short or ambiguous)"),
+                            ("previous", "Previous name"),
+                            ("abbreviation", "Abbreviation"),
+                        ],
+                        default="alias",
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="entities.entity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'aliases',
-                'ordering': ['entity', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('entity', 'normalised'), name='alias_unique_per_entity'), models.CheckConstraint(condition=models.Q(('normalised', ''), _negated=True), name='alias_not_empty')],
+                "verbose_name_plural": "aliases",
+                "ordering": ["entity", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("entity", "normalised"), name="alias_unique_per_entity"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("normalised", ""), _negated=True),
+                        name="alias_not_empty",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExternalIdentifier',
+            name="ExternalIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheme', models.CharField(choices=[('wikidata', 'Wikidata'), ('opensanctions', 'OpenSanctions'), ('other', 'Other')], max_length=20)),
-                ('value', models.CharField(max_length=255)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='entities.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[
+                            ("wikidata", "Wikidata"),
+                            ("opensanctions", "OpenSanctions"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("value", models.CharField(max_length=255)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="entities.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['scheme', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('scheme', 'value'), name='identifier_unique'), models.CheckConstraint(condition=models.Q(models.Q(('scheme', 'wikidata'), _negated=True), ('value__regex', '^Q[1-9][0-9]*$'), _connector='OR'), name='identifier_wikidata_qid', violation_error_message='A Wikidata identifier looks like Q1234.')],
+                "ordering": ["scheme", "value"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("scheme", "value"), name="identifier_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("scheme", "wikidata"), _negated=True),
+                            ("value__regex", "^Q[1-9][0-9]*$"),
+                            _connector="OR",
+                        ),
+                        name="identifier_wikidata_qid",
+                        violation_error_message="A Wikidata identifier looks like Q1234.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'country'), ('iso_code__isnull', False)), models.Q(('kind', 'region'), ('iso_code__isnull', True), ('parent__isnull', True)), _connector='OR'), name='region_country_has_code_region_is_top_level'),
+            model_name="region",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "country"), ("iso_code__isnull", False)),
+                    models.Q(
+                        ("kind", "region"), ("iso_code__isnull", True), ("parent__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="region_country_has_code_region_is_top_level",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entity',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['person', 'organisation', 'armed_group', 'government_body', 'political_party', 'location', 'country', 'event'])), name='entity_kind_valid'),
+            model_name="entity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "person",
+                            "organisation",
+                            "armed_group",
+                            "government_body",
+                            "political_party",
+                            "location",
+                            "country",
+                            "event",
+                        ],
+                    )
+                ),
+                name="entity_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entity',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='entity_name_not_empty'),
+            model_name="entity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="entity_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('subject', models.F('object')), _negated=True), name='relationship_not_self'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("subject", models.F("object")), _negated=True),
+                name="relationship_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='relationship_ends_after_start'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_date__isnull", True),
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="relationship_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['member_of', 'leads', 'backed_by', 'allied_with', 'opposed_to', 'part_of', 'located_in'])), name='relationship_kind_valid'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "member_of",
+                            "leads",
+                            "backed_by",
+                            "allied_with",
+                            "opposed_to",
+                            "part_of",
+                            "located_in",
+                        ],
+                    )
+                ),
+                name="relationship_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['high', 'moderate', 'low'])), name='relationship_confidence_valid'),
+            model_name="relationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidence__in", ["high", "moderate", "low"])),
+                name="relationship_confidence_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.UniqueConstraint(condition=models.Q(('start_date__isnull', True)), fields=('subject', 'object', 'kind'), name='relationship_unique_undated'),
+            model_name="relationship",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("start_date__isnull", True)),
+                fields=("subject", "object", "kind"),
+                name="relationship_unique_undated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.UniqueConstraint(fields=('subject', 'object', 'kind', 'start_date'), name='relationship_unique_dated'),
+            model_name="relationship",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "object", "kind", "start_date"), name="relationship_unique_dated"
+            ),
         ),
     ]
