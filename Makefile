@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest clean
 
 $(VENV)/.installed: requirements.lock
 	@echo "==> Building the environment in $(VENV) from requirements.lock"
@@ -44,10 +44,6 @@ pytest: $(VENV)/.installed
 		$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
-
-bench: $(VENV)/.installed
-	SECRET_KEY=bench DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
-		$(BIN)/pytest tests/benchmarks -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static var/broker

@@ -3,7 +3,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as AuthUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -28,6 +28,13 @@ def adopt_saved(target: _M, saved: _M) -> None:
     target._state.db = saved._state.db
 
 
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user the admin acts for, as the services want it."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 def _is_byline_autocomplete(request: HttpRequest) -> bool:
     match = request.resolver_match
     return (
@@ -45,10 +52,21 @@ class UserAdmin(AuthUserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Byline", {"fields": ("first_name", "last_name", "display_name", "bio")}),
         ("Contact", {"fields": ("email",)}),
-        ("Role and rights", {"fields": ("membership_link", "is_active", "is_staff",
-                                        "is_superuser", "groups", "user_permissions")}),
+        (
+            "Role and rights",
+            {
+                "fields": (
+                    "membership_link",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
-    )  # fmt: skip
+    )
     list_display = ("username", "display_name", "email", "role", "is_active", "is_staff")
     list_select_related = ("membership",)
     list_filter = ("membership__role", "is_staff", "is_active", "membership__organisation")
@@ -105,14 +123,14 @@ class UserAdmin(AuthUserAdmin):
             return
         data = form.cleaned_data
         user = user_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             username=data["username"],
             password=data.get("password1") if data.get("set_usable_password") else None,
         )
         adopt_saved(obj, user)
 
 
-class MembershipInline(admin.TabularInline[Membership, Organisation]):
+class MembershipInline(admin.TabularInline):
     model = Membership
     fields = ("user", "role", "created_at")
     readonly_fields = fields
@@ -130,7 +148,7 @@ class MembershipInline(admin.TabularInline[Membership, Organisation]):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "tier", "seats", "member_count", "expires_on")
     list_filter = ("kind", "tier")
     search_fields = ("name", "slug")
@@ -149,15 +167,13 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     def member_count(self, obj: Organisation) -> int:
         return obj.member_count  # type: ignore[attr-defined]
 
-    def save_model(
-        self, request: HttpRequest, obj: Organisation, form: Any, change: bool
-    ) -> None:
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data
         organisation = organisation_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             name=data["name"],
             kind=data["kind"],
             seats=data["seats"],
@@ -183,14 +199,14 @@ class _AssignmentRefused(Exception):
         self.error = error
 
 
-class MembershipForm(forms.ModelForm[Membership]):
+class MembershipForm(forms.ModelForm):
     refusal: ValidationError | None = None
 
     class Meta:
         model = Membership
         fields = ("user", "organisation", "role")
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if self.refusal is not None:
             self.add_error(None, self.refusal)
@@ -198,7 +214,7 @@ class MembershipForm(forms.ModelForm[Membership]):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(admin.ModelAdmin):
     """Memberships are assigned by membership_assign, which also sets the user's rights.
 
     Its refusals (a role that does not belong in the organisation, no free seat) are shown as
@@ -224,8 +240,12 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
         return False
 
     def get_form(
-        self, request: HttpRequest, obj: Membership | None = None, change: bool = False, **kwargs: Any
-    ) -> type[forms.ModelForm[Membership]]:
+        self,
+        request: HttpRequest,
+        obj: Membership | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change, **kwargs)
         refusal = getattr(request, "_membership_refusal", None)
         if refusal is not None:
@@ -248,7 +268,7 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         try:
             membership = membership_assign(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 user=obj.user,
                 organisation=form.cleaned_data["organisation"],
                 role=form.cleaned_data["role"],

@@ -40,6 +40,10 @@ class BriefReading:
     published_at: datetime.datetime | None
     updated_at: datetime.datetime | None
 
+    @property
+    def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
+        return tuple(author for author in self.authors if author.bio)
+
 
 def briefs_with_bylines(queryset: QuerySet[Brief]) -> QuerySet[Brief]:
     """The briefs with their authors loaded in one extra query, whatever their number."""
@@ -73,9 +77,13 @@ def briefs_in_region(queryset: QuerySet[Brief], region_id: str) -> QuerySet[Brie
 
 def brief_tags_listed() -> QuerySet[Tag]:
     """Tags used by at least one brief."""
-    return Tag.objects.filter(
-        taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Brief)
-    ).distinct().order_by("name")
+    return (
+        Tag.objects.filter(
+            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Brief)
+        )
+        .distinct()
+        .order_by("name")
+    )
 
 
 def brief_audit_events(brief: Brief, *, limit: int = 10) -> list[AuditEvent]:

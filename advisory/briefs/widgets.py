@@ -5,16 +5,17 @@ from django.forms.renderers import BaseRenderer
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-# (action, visible label, accessible name, keyboard shortcut): markdown-editor.js knows the actions.
+# (action, visible label, accessible name, keyboard shortcut); markdown-editor.js knows the
+# actions. Each name starts with its visible label, so a speech user can say what they see.
 TOOLBAR: tuple[tuple[str, str, str, str], ...] = (
     ("heading", "H", "Heading", ""),
     ("bold", "B", "Bold", "Control+B"),
     ("italic", "I", "Italic", "Control+I"),
     ("link", "Link", "Link", "Control+K"),
-    ("bullets", "• List", "Bulleted list", ""),
-    ("numbers", "1. List", "Numbered list", ""),
-    ("quote", "Quote", "Quotation", ""),
-    ("footnote", "Note", "Footnote", ""),
+    ("bullets", "• List", "List, bulleted", ""),
+    ("numbers", "1. List", "List, numbered", ""),
+    ("quote", "Quote", "Quote", ""),
+    ("footnote", "Footnote", "Footnote", ""),
     ("figure", "Figure", "Figure with caption", ""),
 )
 

@@ -42,7 +42,9 @@ def outbox_messages(folder: Path, limit: int = 200) -> list[OutboxMessage]:
     if not folder.is_dir():
         return []
     messages: list[OutboxMessage] = []
-    for path in sorted(folder.glob("*.log"), reverse=True):
+    # One file per connection, named to the second: the write time orders them exactly.
+    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for path in files:
         chunks = [chunk for chunk in path.read_bytes().split(_SEPARATOR) if chunk.strip()]
         for index in reversed(range(len(chunks))):
             messages.append(_parse(f"{path.stem}:{index}", chunks[index]))

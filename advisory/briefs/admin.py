@@ -1,0 +1,365 @@
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+)
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
+
+from advisory.accounts.admin import acting_user, adopt_saved
+from advisory.briefs.models import (
+    Brief,
+    BriefAuthor,
+    BriefKind,
+    BriefStatus,
+    KeyJudgment,
+    Mention,
+    Series,
+    Source,
+)
+from advisory.briefs.selectors import (
+    brief_audit_events,
+    brief_authors_listed,
+    brief_reading,
+    brief_reading_draft,
+    brief_regions_listed,
+    brief_tags_listed,
+    briefs_in_region,
+    briefs_with_bylines,
+)
+from advisory.briefs.services import EDITABLE_FIELDS, brief_create, brief_update
+from advisory.briefs.widgets import MarkdownEditor
+from advisory.entities.models import Region
+
+
+class AuthorListFilter(admin.SimpleListFilter):
+    title = "author"
+    parameter_name = "author"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(str(user.pk), user.byline) for user in brief_authors_listed()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Brief]) -> QuerySet[Brief]:
+        value = self.value()
+        if not value:
+            return queryset
+        return (
+            queryset.filter(bylines__author_id=int(value)) if value.isdigit() else queryset.none()
+        )
+
+
+class RegionListFilter(admin.SimpleListFilter):
+    """Regions and countries in use; a region also finds the briefs about its countries."""
+
+    title = "region"
+    parameter_name = "region"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(str(region.pk), self._label(region)) for region in brief_regions_listed()]
+
+    @staticmethod
+    def _label(region: Region) -> str:
+        return (
+            f"{region.name} and its countries" if region.kind == Region.Kind.REGION else region.name
+        )
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Brief]) -> QuerySet[Brief]:
+        value = self.value()
+        if not value:
+            return queryset
+        return briefs_in_region(queryset, value) if value.isdigit() else queryset.none()
+
+
+class TagListFilter(admin.SimpleListFilter):
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(tag.slug, tag.name) for tag in brief_tags_listed()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Brief]) -> QuerySet[Brief]:
+        value = self.value()
+        return queryset.filter(tags__slug=value) if value else queryset
+
+
+class BriefAuthorInline(admin.TabularInline):
+    model = BriefAuthor
+    fields = ("author", "position")
+    autocomplete_fields = ("author",)
+    extra = 0
+    verbose_name = "author"
+    verbose_name_plural = "authors (whoever creates a brief is its first author)"
+
+
+class KeyJudgmentInline(admin.TabularInline):
+    model = KeyJudgment
+    fields = ("statement", "position")
+    extra = 1
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    fields = ("title", "publisher", "url", "published_on", "note", "position")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 1
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    fields = ("entity", "role", "origin")
+    autocomplete_fields = ("entity",)
+    extra = 1
+
+
+class PreviewForm(forms.Form):
+    """What the editor's live preview posts: the text as it stands in the form."""
+
+    title = forms.CharField(required=False, max_length=255)
+    summary = forms.CharField(required=False)
+    body = forms.CharField(required=False, strip=False)
+    kind = forms.ChoiceField(choices=BriefKind.choices, required=False)
+    brief = forms.ModelChoiceField(queryset=Brief.objects.all(), required=False)
+
+
+@admin.register(Brief)
+class BriefAdmin(admin.ModelAdmin):
+    list_display = ("title", "status", "kind", "tier", "byline_names", "updated")
+    list_filter = (
+        "status",
+        AuthorListFilter,
+        RegionListFilter,
+        TagListFilter,
+        "kind",
+        "access_tier",
+    )
+    search_fields = ("title", "summary", "body", "slug")
+    ordering = ("-modified_at",)
+    autocomplete_fields = ("regions", "series")
+    inlines = (BriefAuthorInline, KeyJudgmentInline, SourceInline, MentionInline)
+    readonly_fields = (
+        "slug",
+        "word_count",
+        "reading_time",
+        "status",
+        "publish_at",
+        "published_at",
+        "content_updated_at",
+        "created_by",
+        "created_at",
+        "last_edited_by",
+        "modified_at",
+        "recent_activity",
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Brief | None = None) -> Any:
+        classification = (
+            "Classification",
+            {"fields": ("kind", "access_tier", "regions", "tags", ("series", "series_position"))},
+        )
+        if obj is None:
+            return ((None, {"fields": ("title", "summary", "body")}), classification)
+        return (
+            (None, {"fields": ("title", "slug", "summary", "body")}),
+            classification,
+            ("Length", {"fields": (("word_count", "reading_time"),)}),
+            (
+                "Status",
+                {
+                    "description": "The review workflow sets these.",
+                    "fields": (
+                        "status",
+                        ("publish_at", "published_at"),
+                        "content_updated_at",
+                        ("created_by", "created_at"),
+                        ("last_edited_by", "modified_at"),
+                    ),
+                },
+            ),
+            ("Recent activity", {"fields": ("recent_activity",)}),
+        )
+
+    def get_form(
+        self, request: HttpRequest, obj: Brief | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        editor = MarkdownEditor(
+            preview_url=reverse("admin:briefs_brief_preview"),
+            brief_id=obj.pk if obj is not None else None,
+        )
+        summary = forms.Textarea(attrs={"rows": 3, "cols": 80})
+        kwargs["widgets"] = {"body": editor, "summary": summary, **kwargs.get("widgets", {})}
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Brief]:
+        return briefs_with_bylines(super().get_queryset(request))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Brief | None = None) -> bool:
+        # Briefs are withdrawn or archived through the workflow, never deleted.
+        return False
+
+    @admin.display(description="tier", ordering="access_tier")
+    def tier(self, obj: Brief) -> str:
+        return obj.get_access_tier_display()
+
+    @admin.display(description="authors")
+    def byline_names(self, obj: Brief) -> str:
+        return ", ".join(byline.author.byline for byline in obj.bylines.all())
+
+    @admin.display(description="updated", ordering="modified_at")
+    def updated(self, obj: Brief) -> datetime.datetime:
+        return obj.modified_at
+
+    @admin.display(description="reading time")
+    def reading_time(self, obj: Brief) -> str:
+        return f"{obj.reading_minutes} min"
+
+    @admin.display(description="recent activity")
+    def recent_activity(self, obj: Brief) -> str:
+        events = brief_audit_events(obj)
+        if not events:
+            return "Nothing recorded yet."
+        rows = format_html_join(
+            "",
+            '<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    event.created_at.isoformat(),
+                    f"{localtime(event.created_at):%Y-%m-%d %H:%M}",
+                    event.actor.byline if event.actor else "system",
+                    event.verb,
+                    event.reason,
+                )
+                for event in events
+            ),
+        )
+        return format_html(
+            "<table><caption>Latest events, newest first</caption><thead><tr>"
+            '<th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th>'
+            '<th scope="col">Reason</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Brief, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        actor = acting_user(request)
+        if change:
+            changed = set(form.changed_data)
+            brief_update(
+                actor=actor,
+                brief=obj,
+                regions=data["regions"] if "regions" in changed else None,
+                tags=data["tags"] if "tags" in changed else None,
+                **{name: data[name] for name in EDITABLE_FIELDS if name in changed},
+            )
+        else:
+            brief = brief_create(
+                actor=actor,
+                regions=data["regions"],
+                tags=data["tags"],
+                **{name: data[name] for name in EDITABLE_FIELDS},
+            )
+            # obj is form.instance, which the inlines attach to: it becomes the saved brief.
+            adopt_saved(obj, brief)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The service has set regions and tags: form.save_m2m() would only set them again.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not BriefAuthor or change:
+            super().save_formset(request, form, formset, change)
+            return
+        # brief_create made the writer the first author; the rows add co-authors after them.
+        brief = form.instance
+        taken = set(BriefAuthor.objects.filter(brief=brief).values_list("author_id", flat=True))
+        for byline in formset.save(commit=False):
+            if byline.author_id in taken:
+                continue
+            byline.position = len(taken)
+            byline.save()
+            taken.add(byline.author_id)
+
+    def get_urls(self) -> list[URLPattern]:
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name=f"{info}_preview",
+            ),
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_page_view),
+                name=f"{info}_preview_page",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The live preview: the posted text rendered as a fragment of the client's page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        form = PreviewForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(str(error) for error in errors)}"
+                for field, errors in form.errors.items()
+            )
+            return HttpResponseBadRequest(
+                f"The preview could not be made: {problems}",
+                content_type="text/plain; charset=utf-8",
+            )
+        data = form.cleaned_data
+        reading = brief_reading_draft(
+            brief=data["brief"],
+            title=data["title"],
+            summary=data["summary"],
+            body=data["body"],
+            kind=data["kind"] or BriefKind.ANALYSIS,
+            author=acting_user(request),
+        )
+        response = TemplateResponse(request, "briefs/preview.html", {"brief": reading})
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def preview_page_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The saved brief on a page of its own, styled as clients will read it."""
+        brief = self.get_object(request, str(object_id))
+        if brief is None:
+            raise Http404("No such brief.")
+        if not self.has_view_or_change_permission(request, brief):
+            raise PermissionDenied
+        response = TemplateResponse(
+            request,
+            "admin/briefs/brief/preview_page.html",
+            {
+                "brief": brief_reading(brief),
+                "status": brief.get_status_display(),
+                "published": brief.status == BriefStatus.PUBLISHED,
+                "change_url": reverse("admin:briefs_brief_change", args=[brief.pk]),
+            },
+        )
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug")
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
