@@ -25,8 +25,8 @@ var/secret_key:
 
 # Embedded demo: SQLite under var/, email to files under var/mail, Celery on the filesystem broker.
 demo: $(VENV)/.installed var/secret_key
-	@export SECRET_KEY="$$(cat var/secret_key)" DATABASE_URL= REDIS_URL= EMAIL_URL= \
-		CELERY_BROKER_URL= DEBUG=0; \
+	@unset DATABASE_URL REDIS_URL EMAIL_URL CELERY_BROKER_URL; \
+	export SECRET_KEY="$$(cat var/secret_key)" DEBUG=0; \
 	echo "==> Migrating the SQLite database in var/" && $(MANAGE) migrate --noinput && \
 	echo "==> Loading demo users and content" && $(MANAGE) load_demo && \
 	echo "==> Collecting static files" && $(MANAGE) collectstatic --noinput -v0 && \
