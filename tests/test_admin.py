@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from advisory.accounts.models import Membership, Organisation, Role, User
 from advisory.accounts.services import membership_assign
-from advisory.briefs.models import Brief, BriefAuthor, BriefStatus, Mention, Source
+from advisory.briefs.models import Brief, BriefAuthor, BriefStatus, Mention, Series, Source
 from advisory.briefs.services import brief_create
 from advisory.entities.models import Alias, Entity, EntityKind, Region
 from advisory.lib.markdown import word_count
@@ -565,7 +565,7 @@ def test_writers_pick_co_authors_among_staff_without_seeing_the_user_list(
         {"term": "", "app_label": "briefs", "model_name": "briefauthor", "field_name": "author"},
     )
     assert response.status_code == 200
-    assert {r["text"] for r in response.json()["results"]} == {"writer", "edith"}
+    assert {r["text"] for r in response.json()["results"]} == {"Wendy Writer", "Edith Editor"}
     assert writer_client.get(reverse("admin:accounts_user_changelist")).status_code == 403
 
 
@@ -602,7 +602,7 @@ def test_desk_admin_pages_and_their_limits(client: Client) -> None:
     desk_admin = staff_user(role=Role.DESK_ADMIN, username="admin")
     client.force_login(desk_admin)
     organisation = OrganisationFactory(name="Acme")
-    reader = UserFactory(username="acme-reader")
+    reader = UserFactory(username="acme-reader", display_name="Anna Acme")
     membership_assign(actor=None, user=reader, organisation=organisation, role=Role.CLIENT_READER)
     root = User.objects.create_superuser("root", "root@example.org", "pw")
 
@@ -610,7 +610,7 @@ def test_desk_admin_pages_and_their_limits(client: Client) -> None:
         reverse("admin:accounts_organisation_change", args=[organisation.pk])
     )
     assert organisation_page.status_code == 200
-    assert "acme-reader" in organisation_page.content.decode()
+    assert "Anna Acme" in organisation_page.content.decode()
     user_page = client.get(reverse("admin:accounts_user_change", args=[reader.pk]))
     assert user_page.status_code == 200
     assert 'name="is_superuser"' not in user_page.content.decode(), "rights follow the role"
@@ -666,3 +666,22 @@ def test_audit_events_are_read_only_in_the_admin(client: Client, role: str) -> N
     assert client.post(delete, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.verb == "brief.edited"
+
+
+def test_preview_shows_the_linked_entities_and_the_series_neighbours(
+    writer_client: Client, writer: User
+) -> None:
+    series = Series.objects.create(title="Militia Watch", slug="militia-watch")
+    brief_create(actor=writer, title="Part one", series=series, series_position=1)
+    middle = brief_create(actor=writer, title="Part two", series=series, series_position=2)
+    brief_create(actor=writer, title="Part three", series=series, series_position=3)
+    MentionFactory(brief=middle, entity=EntityFactory(name="Kata'ib Hezbollah"), role="subject")
+    MentionFactory(brief=middle, entity=EntityFactory(name="Baghdad"), role="mentioned")
+    url = reverse("admin:briefs_brief_preview_page", args=[middle.pk])
+
+    html = writer_client.get(url).content.decode()
+
+    assert "<strong>Kata&#x27;ib Hezbollah</strong>" in html
+    assert "Baghdad" in html
+    assert "Part 2 of the series <em>Militia Watch</em>" in html
+    assert "Previous: Part one" in html and "Next: Part three" in html

@@ -20,6 +20,9 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.byline
+
     @property
     def byline(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from advisory.accounts.models import User
-from advisory.briefs.models import Brief, BriefAuthor, BriefKind, Mention, Source
+from advisory.briefs.models import Brief, BriefAuthor, BriefKind, Mention, MentionRole, Source
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
 from advisory.workflow.models import AuditEvent
@@ -19,6 +19,21 @@ from advisory.workflow.models import AuditEvent
 class BylineAuthor:
     name: str
     bio: str
+
+
+@dataclass(frozen=True)
+class EntityLink:
+    name: str
+    kind: str
+    is_subject: bool
+
+
+@dataclass(frozen=True)
+class SeriesPlace:
+    title: str
+    position: int
+    previous: str | None
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class BriefReading:
     sources: tuple[Source, ...]
     published_at: datetime.datetime | None
     updated_at: datetime.datetime | None
+    entities: tuple[EntityLink, ...] = ()
+    series: SeriesPlace | None = None
 
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
@@ -157,4 +174,26 @@ def brief_reading_draft(
         sources=tuple(brief.sources.all()),
         published_at=brief.published_at,
         updated_at=brief.content_updated_at,
+        entities=tuple(
+            EntityLink(m.entity.name, m.entity.get_kind_display(), m.role == MentionRole.SUBJECT)
+            for m in brief.mentions.select_related("entity").order_by("-role", "entity__name")
+        ),
+        series=_series_place(brief),
+    )
+
+
+def _series_place(brief: Brief) -> SeriesPlace | None:
+    if brief.series is None or brief.series_position is None:
+        return None
+    neighbours = dict(
+        Brief.objects.filter(
+            series=brief.series,
+            series_position__in=[brief.series_position - 1, brief.series_position + 1],
+        ).values_list("series_position", "title")
+    )
+    return SeriesPlace(
+        title=brief.series.title,
+        position=brief.series_position,
+        previous=neighbours.get(brief.series_position - 1),
+        next=neighbours.get(brief.series_position + 1),
     )

@@ -1,4 +1,5 @@
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,10 +28,28 @@ class Command(BaseCommand):
                 Path(str(broker_options[key])).mkdir(parents=True, exist_ok=True)
         web = [sys.executable, "-m", "gunicorn", "advisory.wsgi:application", "--bind", bind]
         web += ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
-        worker = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--beat"]
+        worker = [
+            sys.executable,
+            "-m",
+            "celery",
+            "--quiet",
+            "--app",
+            "advisory",
+            "worker",
+            "--beat",
+        ]
         worker += ["--concurrency", "2", "--loglevel", "INFO"]
         worker += ["--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
         processes = {"web": subprocess.Popen(web), "worker": subprocess.Popen(worker)}
+        # The banner comes once the site answers, so it is the last thing on the screen.
+        host, _, port = bind.rpartition(":")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and processes["web"].poll() is None:
+            try:
+                socket.create_connection((host, int(port)), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
         self._banner(bind)
         stop = False
 
