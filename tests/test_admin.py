@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Model
 from django.http import HttpResponse
@@ -685,3 +686,51 @@ def test_preview_shows_the_linked_entities_and_the_series_neighbours(
     assert "Baghdad" in html
     assert "Part 2 of the series <em>Militia Watch</em>" in html
     assert "Previous: Part one" in html and "Next: Part three" in html
+
+
+IMPORT = "admin:briefs_brief_import"
+
+
+def test_a_writer_imports_a_document_from_the_admin(writer_client: Client, writer: User) -> None:
+    assert "Import a document" in writer_client.get(reverse(BRIEF_CHANGELIST)).content.decode()
+    upload = SimpleUploadedFile(
+        "basra.md", "# Basra protests\n\nIntro.\n\n• jobs\n• water\n".encode(), "text/markdown"
+    )
+
+    response = writer_client.post(reverse(IMPORT), {"document": upload})
+
+    brief = Brief.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:briefs_brief_change", args=[brief.pk])
+    assert (brief.title, brief.body, brief.status) == (
+        "Basra protests",
+        "Intro.\n\n- jobs\n- water",
+        BriefStatus.DRAFT,
+    )
+    assert list(brief.authors.all()) == [writer]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("latin.txt", b"Caf\xe9 society", "is not UTF-8"),
+        ("empty.md", b"   \n", "empty"),
+        ("broken.docx", b"not a zip", "not a readable Word (.docx) document"),
+    ],
+)
+def test_a_bad_document_is_a_form_error_and_creates_nothing(
+    writer_client: Client, name: str, content: bytes, message: str
+) -> None:
+    upload = SimpleUploadedFile(name, content)
+    response = writer_client.post(reverse(IMPORT), {"document": upload})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["document"])
+    assert name in errors
+    assert message in errors
+    assert not Brief.objects.exists()
+
+
+def test_readers_cannot_import(client: Client) -> None:
+    client.force_login(client_reader())
+    assert client.get(reverse(IMPORT)).status_code == 302

@@ -1,9 +1,12 @@
 import datetime
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import QuerySet
 from django.http import (
@@ -13,12 +16,14 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
 )
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from advisory.accounts.admin import acting_user, adopt_saved
+from advisory.briefs.importers import DocumentError, read_document
 from advisory.briefs.models import (
     Brief,
     BriefAuthor,
@@ -132,6 +137,23 @@ class PreviewForm(forms.Form):
     body = forms.CharField(required=False, strip=False)
     kind = forms.ChoiceField(choices=BriefKind.choices, required=False)
     brief = forms.ModelChoiceField(queryset=Brief.objects.all(), required=False)
+
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    document = forms.FileField(
+        label="Document",
+        help_text="A Markdown (.md), plain-text (.txt) or Word (.docx) file of at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.txt,.docx"}),
+    )
+
+    def clean_document(self) -> UploadedFile:
+        document: UploadedFile = self.cleaned_data["document"]
+        if document.size is not None and document.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        return document
 
 
 @admin.register(Brief)
@@ -301,6 +323,11 @@ class BriefAdmin(admin.ModelAdmin):
                 name=f"{info}_preview",
             ),
             path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{info}_import",
+            ),
+            path(
                 "<int:object_id>/preview/",
                 self.admin_site.admin_view(self.preview_page_view),
                 name=f"{info}_preview_page",
@@ -336,6 +363,40 @@ class BriefAdmin(admin.ModelAdmin):
         response = TemplateResponse(request, "briefs/preview.html", {"brief": reading})
         response["X-Robots-Tag"] = "noindex"
         return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a document and get a draft brief: what `manage.py import_brief` does."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload: UploadedFile = form.cleaned_data["document"]
+            # The reader works on files and names problems by file name: keep the writer's.
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(upload.name or "document").name
+                with path.open("wb") as target:
+                    for chunk in upload.chunks():
+                        target.write(chunk)
+                try:
+                    document = read_document(path)
+                except DocumentError as error:
+                    form.add_error("document", str(error))
+            if not form.errors:
+                author = acting_user(request)
+                brief = brief_create(
+                    actor=author, title=document.title, body=document.body, authors=[author]
+                )
+                self.message_user(
+                    request, f"Imported {path.name} as a draft brief: check it, then link entities."
+                )
+                return redirect("admin:briefs_brief_change", brief.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a document",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/briefs/brief/import.html", context)
 
     def preview_page_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """The saved brief on a page of its own, styled as clients will read it."""
