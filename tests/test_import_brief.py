@@ -1,9 +1,6 @@
 """`manage.py import_brief`: .md, .txt and .docx files become draft briefs, bad files nothing."""
 
-import os
 import re
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -11,7 +8,6 @@ import docx
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -22,6 +18,7 @@ from advisory.briefs.importers import ImportedDocument, read_document
 from advisory.briefs.models import Brief, BriefStatus
 from advisory.lib.markdown import render_markdown
 from advisory.workflow.models import AuditEvent
+from tests.commandline import manage_on_test_database
 from tests.factories import UserFactory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -357,30 +354,14 @@ def test_a_title_too_long_for_a_brief_is_refused(tmp_path: Path) -> None:
 # The real command line
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    database = connection.settings_dict
-    url = (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-    env = {**os.environ, "SECRET_KEY": "t", "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_command_line_prints_id_and_url_and_fails_in_one_line(tmp_path: Path) -> None:
     UserFactory(username="cli-writer")
 
-    good = _run("import_brief", str(DATA / "brief.txt"), "--author", "cli-writer")
+    good = manage_on_test_database(
+        "import_brief", str(DATA / "brief.txt"), "--author", "cli-writer"
+    )
 
     assert good.returncode == 0, good.stderr
     match = CREATED.match(good.stdout.strip())
@@ -394,7 +375,7 @@ def test_command_line_prints_id_and_url_and_fails_in_one_line(tmp_path: Path) ->
         ("import_brief", str(tmp_path / "missing.txt")),
         ("import_brief", str(DATA / "brief.md"), "--author", "ghost"),
     ):
-        bad = _run(*args)
+        bad = manage_on_test_database(*args)
         assert bad.returncode == 1
         assert bad.stdout == ""
         assert len(bad.stderr.splitlines()) == 1, bad.stderr

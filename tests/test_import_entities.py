@@ -2,9 +2,6 @@
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterable
 from io import StringIO
 from pathlib import Path
@@ -12,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from advisory.entities.models import (
     Alias,
@@ -23,6 +19,7 @@ from advisory.entities.models import (
 )
 from advisory.entities.services import entity_create
 from advisory.workflow.models import AuditEvent
+from tests.commandline import manage_on_test_database
 from tests.factories import AliasFactory, EntityFactory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -532,35 +529,17 @@ def test_a_byte_order_mark_is_allowed(tmp_path: Path) -> None:
 # The real command line
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    database = connection.settings_dict
-    url = (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-    env = {**os.environ, "SECRET_KEY": "t", "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_command_line_exit_status_and_stderr(tmp_path: Path) -> None:
-    good = _run(
+    good = manage_on_test_database(
         "import_entities", str(write_csv(tmp_path / "good.csv", ["person,Cli Person,,IQ,"]))
     )
     assert good.returncode == 0, good.stderr
     assert good.stdout == "created 1, updated 0, skipped 0, rejected 0\n"
     assert good.stderr == ""
 
-    partial = _run("import_entities", str(FTM))
+    partial = manage_on_test_database("import_entities", str(FTM))
     assert partial.returncode == 1
     assert partial.stdout.splitlines()[-1] == "created 4, updated 0, skipped 2, rejected 2"
     assert partial.stderr.splitlines() == [
@@ -571,7 +550,7 @@ def test_command_line_exit_status_and_stderr(tmp_path: Path) -> None:
     # The good lines were committed although the command failed.
     assert Entity.objects.count() == 5
 
-    refused = _run("import_entities", str(tmp_path / "missing.jsonl"))
+    refused = manage_on_test_database("import_entities", str(tmp_path / "missing.jsonl"))
     assert refused.returncode == 1
     assert refused.stdout == ""
     assert refused.stderr.splitlines() == [

@@ -1,10 +1,8 @@
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commandline import REPO as ROOT
+from tests.commandline import manage
+
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"
 
 
@@ -24,20 +22,8 @@ def test_env_example_lists_every_variable_settings_reads() -> None:
     assert read <= set(_env_example()), read - set(_env_example())
 
 
-def _manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**keep, **extra_env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_check_deploy_is_clean_with_production_values() -> None:
-    result = _manage("check", "--deploy", "--fail-level", "DEBUG", extra_env=_env_example())
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", env=_env_example())
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
 
@@ -45,7 +31,7 @@ def test_check_deploy_is_clean_with_production_values() -> None:
 def test_debug_is_off_unless_set() -> None:
     env = {"SECRET_KEY": "x" * 60}
     code = "from django.conf import settings; print(settings.DEBUG)"
-    result = _manage("shell", "-v", "0", "-c", code, extra_env=env)
+    result = manage("shell", "-v", "0", "-c", code, env=env)
     assert result.stdout.strip() == "False", result.stderr
 
 
@@ -55,7 +41,7 @@ def test_without_redis_the_demo_uses_a_serverless_broker_and_local_cache() -> No
         "print(settings.CELERY_BROKER_URL, settings.CACHES['default']['BACKEND'],"
         " settings.DATABASES['default']['ENGINE'])"
     )
-    result = _manage("shell", "-v", "0", "-c", code, extra_env={"SECRET_KEY": "x" * 60})
+    result = manage("shell", "-v", "0", "-c", code, env={"SECRET_KEY": "x" * 60})
     assert result.stdout.split() == [
         "filesystem://",
         "django.core.cache.backends.locmem.LocMemCache",
