@@ -617,10 +617,12 @@ def test_desk_admin_pages_and_their_limits(client: Client) -> None:
     assert 'name="is_superuser"' not in user_page.content.decode(), "rights follow the role"
     assert client.post(reverse("admin:accounts_user_change", args=[root.pk])).status_code == 403
     membership = reader.membership
-    assert (
-        client.post(reverse("admin:accounts_membership_delete", args=[membership.pk])).status_code
-        == 403
-    )
+    delete = reverse("admin:accounts_membership_delete", args=[membership.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    reader = User.objects.get(pk=reader.pk)
+    assert not Membership.objects.filter(user=reader).exists()
+    assert not reader.groups.exists()
+    assert AuditEvent.objects.filter(verb="membership.revoked", actor=desk_admin).exists()
 
     add = reverse("admin:accounts_organisation_add")
     response = client.post(
@@ -634,8 +636,29 @@ def test_desk_admin_pages_and_their_limits(client: Client) -> None:
         },
     )
     assert response.status_code == 302, form_errors(response)
-    assert Organisation.objects.get(name="Beta Corp").slug == "beta-corp"
+    beta = Organisation.objects.get(name="Beta Corp")
+    assert beta.slug == "beta-corp"
     assert AuditEvent.objects.filter(verb="organisation.created", actor=desk_admin).exists()
+
+    change = reverse("admin:accounts_organisation_change", args=[beta.pk])
+    region = RegionFactory()
+    response = client.post(
+        change,
+        {
+            **inline_data(client.get(change)),
+            "name": "Beta Corp",
+            "kind": "client",
+            "seats": "4",
+            "tier": "2",
+            "regions": [region.pk],
+        },
+    )
+    assert response.status_code == 302, form_errors(response)
+    beta.refresh_from_db()
+    assert beta.tier == 2
+    assert list(beta.regions.all()) == [region]
+    updated = AuditEvent.objects.get(verb="organisation.updated", actor=desk_admin)
+    assert updated.data == {"fields": ["tier", "regions"]}
 
 
 # Audit trail --------------------------------------------------------------------------

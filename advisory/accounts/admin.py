@@ -3,14 +3,21 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as AuthUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from advisory.accounts.models import Membership, Organisation, User
-from advisory.accounts.services import membership_assign, organisation_create, user_create
+from advisory.accounts.selectors import membership_refusal
+from advisory.accounts.services import (
+    membership_assign,
+    membership_revoke,
+    organisation_create,
+    organisation_update,
+    user_create,
+)
 from advisory.briefs.models import BriefAuthor
 
 _M = TypeVar("_M", bound=Model)
@@ -168,10 +175,18 @@ class OrganisationAdmin(admin.ModelAdmin):
         return obj.member_count  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         data = form.cleaned_data
+        if change:
+            stored = Organisation.objects.get(pk=obj.pk)
+            organisation_update(
+                actor=acting_user(request),
+                organisation=stored,
+                regions=data["regions"],
+                topics=data["topics"],
+                **{name: data[name] for name in ("name", "kind", "seats", "expires_on", "tier")},
+            )
+            adopt_saved(obj, stored)
+            return
         organisation = organisation_create(
             actor=acting_user(request),
             name=data["name"],
@@ -185,42 +200,31 @@ class OrganisationAdmin(admin.ModelAdmin):
         adopt_saved(obj, organisation)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
-            return
-        # organisation_create has set the regions and topics; only the inlines are left.
+        # The services have set the regions and topics; only the inlines are left.
         for formset in formsets:
             self.save_formset(request, form, formset, change)
 
 
-class _AssignmentRefused(Exception):
-    def __init__(self, error: ValidationError) -> None:
-        super().__init__(error)
-        self.error = error
-
-
 class MembershipForm(forms.ModelForm):
-    refusal: ValidationError | None = None
-
     class Meta:
         model = Membership
         fields = ("user", "organisation", "role")
 
     def clean(self) -> dict[str, Any] | None:
-        cleaned = super().clean()
-        if self.refusal is not None:
-            self.add_error(None, self.refusal)
+        cleaned = super().clean() or {}
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        organisation, role = cleaned.get("organisation"), cleaned.get("role")
+        if user is not None and organisation is not None and role:
+            refusal = membership_refusal(user=user, organisation=organisation, role=role)
+            if refusal is not None:
+                self.add_error(None, refusal.messages)
         return cleaned
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    """Memberships are assigned by membership_assign, which also sets the user's rights.
-
-    Its refusals (a role that does not belong in the organisation, no free seat) are shown as
-    form errors: the service runs at save time, and when it refuses, the transaction of that
-    attempt is rolled back and the form is shown again with its message.
-    """
+    """Memberships are assigned by membership_assign and revoked by membership_revoke, which
+    also set and take away the user's rights; the form shows the service's refusals."""
 
     form = MembershipForm
     list_display = ("user", "organisation", "role", "created_at")
@@ -234,45 +238,18 @@ class MembershipAdmin(admin.ModelAdmin):
     ) -> tuple[str, ...]:
         return ("user", "created_at") if obj is not None else ()
 
-    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
-        # Deleting the row would leave the user with the role's rights: there is no revoking
-        # service yet, so a membership is changed, never deleted, here.
-        return False
-
-    def get_form(
-        self,
-        request: HttpRequest,
-        obj: Membership | None = None,
-        change: bool = False,
-        **kwargs: Any,
-    ) -> type[forms.ModelForm]:
-        form = super().get_form(request, obj, change, **kwargs)
-        refusal = getattr(request, "_membership_refusal", None)
-        if refusal is not None:
-            return type(form.__name__, (form,), {"refusal": refusal})
-        return form
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _AssignmentRefused as refused:
-            request._membership_refusal = refused.error  # type: ignore[attr-defined]
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        try:
-            membership = membership_assign(
-                actor=acting_user(request),
-                user=obj.user,
-                organisation=form.cleaned_data["organisation"],
-                role=form.cleaned_data["role"],
-            )
-        except ValidationError as error:
-            raise _AssignmentRefused(error) from error
+        membership = membership_assign(
+            actor=acting_user(request),
+            user=obj.user,
+            organisation=form.cleaned_data["organisation"],
+            role=form.cleaned_data["role"],
+        )
         adopt_saved(obj, membership)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        membership_revoke(actor=acting_user(request), membership=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("user"):
+            membership_revoke(actor=acting_user(request), membership=membership)

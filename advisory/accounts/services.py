@@ -1,5 +1,6 @@
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from advisory.accounts.models import (
     User,
 )
 from advisory.accounts.roles import ROLE_PERMISSIONS, group_name
+from advisory.accounts.selectors import membership_refusal
 from advisory.entities.models import Region
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.services import audit_event_record
@@ -97,34 +99,56 @@ def organisation_create(
 
 
 @transaction.atomic
+def organisation_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    regions: Iterable[Region] | None = None,
+    topics: Iterable[Tag] | None = None,
+    **fields: Any,
+) -> Organisation:
+    """Change an organisation's subscription; the audit event names what changed."""
+    unknown = set(fields) - {"name", "kind", "seats", "expires_on", "tier"}
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    changed = sorted(name for name, value in fields.items() if getattr(organisation, name) != value)
+    for name in changed:
+        setattr(organisation, name, fields[name])
+    organisation.full_clean()
+    organisation.save()
+    if regions is not None:
+        before = set(organisation.regions.values_list("pk", flat=True))
+        organisation.regions.set(list(regions))
+        if before != set(organisation.regions.values_list("pk", flat=True)):
+            changed.append("regions")
+    if topics is not None:
+        before = set(organisation.topics.values_list("pk", flat=True))
+        organisation.topics.set(list(topics))
+        if before != set(organisation.topics.values_list("pk", flat=True)):
+            changed.append("topics")
+    audit_event_record(
+        actor=actor, verb="organisation.updated", target=organisation, data={"fields": changed}
+    )
+    return organisation
+
+
+@transaction.atomic
 def membership_assign(
     *, actor: User | None, user: User, organisation: Organisation, role: str
 ) -> Membership:
-    """Put a user in an organisation with a role, and give them exactly that role's rights.
-
-    Staff roles belong to the desk and client readers to clients; a client organisation
-    cannot hold more readers than it has seats.
-    """
-    role = Role(role)
-    is_desk = organisation.kind == Organisation.Kind.DESK
-    if (role in STAFF_ROLES) != is_desk:
-        raise ValidationError(
-            {"role": f"The role {role.label} does not belong in {organisation.get_kind_display()}."}
-        )
+    """Put a user in an organisation with a role, and give them exactly that role's rights."""
     # Lock the organisation so two concurrent assignments cannot both take the last seat.
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not is_desk:
-        taken = organisation.memberships.exclude(user=user).count()
-        if taken >= organisation.seats:
-            raise ValidationError(
-                {"organisation": f"{organisation} has no free seat ({organisation.seats} in use)."}
-            )
+    refusal = membership_refusal(user=user, organisation=organisation, role=role)
+    if refusal is not None:
+        raise refusal
+    role = Role(role)
     membership, _ = Membership.objects.update_or_create(
         user=user, defaults={"organisation": organisation, "role": role}
     )
     user.is_staff = role in STAFF_ROLES
     user.save(update_fields=["is_staff"])
-    user.groups.remove(*Group.objects.filter(name__in=[group_name(r) for r in Role]))
+    _role_groups_clear(user)
     user.groups.add(_role_group(role))
     audit_event_record(
         actor=actor,
@@ -133,3 +157,23 @@ def membership_assign(
         data={"role": role.value, "organisation": organisation.pk},
     )
     return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User, membership: Membership) -> None:
+    """Take the user out of their organisation, with every right their role gave them."""
+    user = membership.user
+    audit_event_record(
+        actor=actor,
+        verb="membership.revoked",
+        target=user,
+        data={"role": membership.role, "organisation": membership.organisation_id},
+    )
+    membership.delete()
+    user.is_staff = False
+    user.save(update_fields=["is_staff"])
+    _role_groups_clear(user)
+
+
+def _role_groups_clear(user: User) -> None:
+    user.groups.remove(*Group.objects.filter(name__in=[group_name(r) for r in Role]))
