@@ -757,3 +757,37 @@ def test_a_bad_document_is_a_form_error_and_creates_nothing(
 def test_readers_cannot_import(client: Client) -> None:
     client.force_login(client_reader())
     assert client.get(reverse(IMPORT)).status_code == 302
+
+
+def test_editor_edits_relationships_and_designations_with_an_audit_trail(client: Client) -> None:
+    editor = staff_user(role=Role.EDITOR, username="ed")
+    client.force_login(editor)
+    group, patron = EntityFactory(name="Kata'ib Hezbollah"), EntityFactory(name="IRGC")
+    url = reverse("admin:entities_entity_change", args=[group.pk])
+    page = client.get(url)
+    data = {**inline_data(page), "kind": "armed_group", "name": group.name}
+    add_rows(data, page, "designations", [{"authority": "US State", "programme": "FTO"}])
+    add_rows(data, page, "relationships_as_subject", [{"object": patron.pk, "kind": "backed_by"}])
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    assert group.relationships_as_subject.get().object == patron
+    designation = group.designations.get()
+    verbs = list(AuditEvent.objects.filter(actor=editor).values_list("verb", flat=True))
+    assert "relationship.created" in verbs
+    assert "entity.records_edited" in verbs
+
+    page = client.get(url)
+    data = {**inline_data(page), "kind": "armed_group", "name": group.name}
+    prefix = "designations"
+    row = next(k for k, v in data.items() if k.startswith(prefix) and v == designation.pk)
+    data[row.replace("-id", "-listed_on")] = "2009-07-02"
+    response = client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    designation.refresh_from_db()
+    assert str(designation.listed_on) == "2009-07-02"
+    edits = AuditEvent.objects.filter(actor=editor, verb="entity.records_edited")
+    assert edits.count() == 2
+    assert edits.first().data["saved"] == ["designation: US State · FTO"]

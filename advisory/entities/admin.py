@@ -24,6 +24,7 @@ from advisory.entities.selectors import entities_matching, entities_with_counts
 from advisory.entities.services import (
     alias_save,
     entity_create,
+    entity_records_edit,
     entity_update,
     relationship_create,
 )
@@ -192,15 +193,13 @@ class EntityAdmin(admin.ModelAdmin):
                 alias.delete()
             for alias in instances:
                 alias_save(actor=actor, alias=alias)
-        elif formset.model is Relationship:
-            # New ties go through the service for its audit event; edits are plain saves.
+        else:
             instances = formset.save(commit=False)
-            for relationship in formset.deleted_objects:
-                relationship.delete()
-            for relationship in instances:
-                if relationship.pk is not None:
-                    relationship.save()
-                    continue
+            # New ties go through relationship_create; other rows are saved as one edit.
+            new_relationships = [
+                row for row in instances if isinstance(row, Relationship) and row.pk is None
+            ]
+            for relationship in new_relationships:
                 relationship_create(
                     actor=actor,
                     subject=relationship.subject,
@@ -212,8 +211,12 @@ class EntityAdmin(admin.ModelAdmin):
                     source_url=relationship.source_url,
                     confidence=relationship.confidence,
                 )
-        else:
-            super().save_formset(request, form, formset, change)
+            entity_records_edit(
+                actor=actor,
+                entity=form.instance,
+                saved=[row for row in instances if row not in new_relationships],
+                deleted=formset.deleted_objects,
+            )
 
 
 @admin.register(Region)

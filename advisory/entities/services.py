@@ -1,5 +1,5 @@
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -240,16 +240,34 @@ def designation_upsert(
     authority: str,
     programme: str,
     listed_on: datetime.date | None = None,
+    delisted_on: datetime.date | None = None,
     reference: str = "",
     source_url: str = "",
 ) -> tuple[Designation, bool]:
-    """Record a sanctions listing; the same authority and programme update the existing row."""
-    designation, created = Designation.objects.update_or_create(
-        entity=entity,
-        authority=authority.strip(),
-        programme=programme.strip(),
-        defaults={"listed_on": listed_on, "reference": reference, "source_url": source_url},
-    )
+    """Record a sanctions listing; the same authority and programme update the existing row.
+
+    Only a new or changed listing is recorded in the audit trail.
+    """
+    values = {
+        "listed_on": listed_on,
+        "delisted_on": delisted_on,
+        "reference": reference,
+        "source_url": source_url,
+    }
+    designation = Designation.objects.filter(
+        entity=entity, authority=authority.strip(), programme=programme.strip()
+    ).first()
+    created = designation is None
+    if designation is None:
+        designation = Designation(
+            entity=entity, authority=authority.strip(), programme=programme.strip()
+        )
+    elif all(getattr(designation, name) == value for name, value in values.items()):
+        return designation, False
+    for name, value in values.items():
+        setattr(designation, name, value)
+    designation.full_clean()
+    designation.save()
     audit_event_record(
         actor=actor,
         verb="designation.created" if created else "designation.updated",
@@ -257,6 +275,37 @@ def designation_upsert(
         data={"authority": authority, "programme": programme},
     )
     return designation, created
+
+
+EntityRecord = Relationship | Designation | ExternalIdentifier
+
+
+@transaction.atomic
+def entity_records_edit(
+    *,
+    actor: User,
+    entity: Entity,
+    saved: Sequence[EntityRecord],
+    deleted: Sequence[EntityRecord],
+) -> None:
+    """Save and delete an entity's relationships, designations and identifiers as edited in
+    the admin, with one audit event saying what was touched."""
+    described_deleted = [f"{row._meta.verbose_name}: {row}" for row in deleted]
+    for row in deleted:
+        row.delete()
+    for row in saved:
+        row.full_clean()
+        row.save()
+    if saved or deleted:
+        audit_event_record(
+            actor=actor,
+            verb="entity.records_edited",
+            target=entity,
+            data={
+                "saved": [f"{row._meta.verbose_name}: {row}" for row in saved],
+                "deleted": described_deleted,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -415,6 +464,8 @@ def _import_designations(
     for (authority, programme), spec in chosen.items():
         current = existing.get((authority, programme))
         listed_on, reference, source_url = spec.listed_on, spec.reference, spec.source_url
+        # The export says nothing of delistings: keep what the desk recorded.
+        delisted_on = current.delisted_on if current is not None else None
         if current is not None:
             listed_on = listed_on or current.listed_on
             reference = reference or current.reference
@@ -431,6 +482,7 @@ def _import_designations(
             authority=authority,
             programme=programme,
             listed_on=listed_on,
+            delisted_on=delisted_on,
             reference=reference,
             source_url=source_url,
         )
