@@ -101,8 +101,22 @@ class BriefFactory(factory.django.DjangoModelFactory[Brief]):
 
 
 class PublishedBriefFactory(BriefFactory):
-    status = BriefStatus.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    """A brief whose current content is live: its revision recorded and published."""
+
+    @factory.post_generation
+    def _live(obj: Brief, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        from advisory.briefs.services import (
+            brief_back_catalogue_status_set,
+            brief_revision_record,
+        )
+
+        brief_revision_record(actor=None, brief=obj)
+        brief_back_catalogue_status_set(
+            actor=None, brief=obj, status=BriefStatus.PUBLISHED, published_at=timezone.now()
+        )
+        obj.refresh_from_db()
 
 
 class MentionFactory(factory.django.DjangoModelFactory[Mention]):

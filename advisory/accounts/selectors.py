@@ -24,3 +24,13 @@ def membership_refusal(
                 {"organisation": f"{organisation} has no free seat ({organisation.seats} in use)."}
             )
     return None
+
+
+def user_role(user: User | None) -> Role | None:
+    """The role a user acts in; a superuser acts as a desk admin."""
+    if user is None or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.DESK_ADMIN
+    membership = getattr(user, "membership", None)
+    return Role(membership.role) if membership is not None else None

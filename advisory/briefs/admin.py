@@ -44,7 +44,12 @@ from advisory.briefs.selectors import (
     briefs_in_region,
     briefs_with_bylines,
 )
-from advisory.briefs.services import EDITABLE_FIELDS, brief_create, brief_update
+from advisory.briefs.services import (
+    EDITABLE_FIELDS,
+    brief_create,
+    brief_revision_record,
+    brief_update,
+)
 from advisory.briefs.widgets import MarkdownEditor
 from advisory.entities.models import Region
 
@@ -283,6 +288,7 @@ class BriefAdmin(admin.ModelAdmin):
                 brief=obj,
                 regions=data["regions"] if "regions" in changed else None,
                 tags=data["tags"] if "tags" in changed else None,
+                record_revision=False,
                 **{name: data[name] for name in EDITABLE_FIELDS if name in changed},
             )
         else:
@@ -290,6 +296,7 @@ class BriefAdmin(admin.ModelAdmin):
                 actor=actor,
                 regions=data["regions"],
                 tags=data["tags"],
+                record_revision=False,
                 **{name: data[name] for name in EDITABLE_FIELDS},
             )
             # obj is form.instance, which the inlines attach to: it becomes the saved brief.
@@ -299,6 +306,8 @@ class BriefAdmin(admin.ModelAdmin):
         # The service has set regions and tags: form.save_m2m() would only set them again.
         for formset in formsets:
             self.save_formset(request, form, formset, change)
+        # The revision keeps the brief with its inlines as they now stand.
+        brief_revision_record(actor=acting_user(request), brief=form.instance)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not BriefAuthor or change:

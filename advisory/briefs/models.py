@@ -75,6 +75,42 @@ class Brief(models.Model):
     content_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="When clients last saw an update to the published text."
     )
+    live_revision = models.ForeignKey(
+        "BriefRevision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="The revision clients read; edits reach them only when published again.",
+    )
+    approved_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Content hash of the revision last approved; any other content needs approval.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews_claimed",
+        editable=False,
+        help_text="The editor who has claimed the review.",
+    )
+    review_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_notice = models.TextField(blank=True, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -116,8 +152,22 @@ class Brief(models.Model):
                 fields=["series", "series_position"], name="brief_series_position_unique"
             ),
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
-                name="brief_published_has_time",
+                condition=~Q(status="published")
+                | Q(published_at__isnull=False, live_revision__isnull=False),
+                name="brief_published_has_time_and_revision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="brief_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "scheduled"]) | ~Q(approved_hash=""),
+                name="brief_approved_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="retracted")
+                | (Q(retracted_at__isnull=False) & ~Q(retraction_notice="")),
+                name="brief_retracted_has_notice",
             ),
         ]
 
@@ -127,6 +177,35 @@ class Brief(models.Model):
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
+
+
+class BriefRevision(models.Model):
+    """An immutable snapshot of a brief's content as saved: text, tags, entity links, sources.
+
+    The database refuses changes and deletions, as for audit events.
+    """
+
+    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["brief", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"), name="revision_hash_sha256"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brief} · revision {self.number}"
 
 
 class BriefAuthor(models.Model):

@@ -1,14 +1,17 @@
 """Reading briefs: what the admin lists and filters, and what a reader of a brief is shown."""
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
-from advisory.accounts.models import User
+from advisory.accounts.models import AccessTier, User
 from advisory.briefs.models import Brief, BriefAuthor, BriefKind, Mention, MentionRole, Source
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
@@ -60,6 +63,55 @@ class BriefReading:
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
         return tuple(author for author in self.authors if author.bio)
+
+
+def brief_snapshot(brief: Brief) -> dict[str, Any]:
+    """The brief's content as a revision keeps it: text, classification and every part."""
+    return {
+        "title": brief.title,
+        "summary": brief.summary,
+        "body": brief.body,
+        "kind": BriefKind(brief.kind).label,
+        "access_tier": AccessTier(brief.access_tier).label,
+        "series": brief.series.title if brief.series else None,
+        "series_position": brief.series_position,
+        "regions": sorted(brief.regions.values_list("name", flat=True)),
+        "tags": sorted(brief.tags.values_list("name", flat=True)),
+        "authors": [b.author.byline for b in brief.bylines.select_related("author")],
+        "key_judgments": list(brief.key_judgments.values_list("statement", flat=True)),
+        "sources": [
+            {
+                "title": source.title,
+                "publisher": source.publisher,
+                "url": source.url,
+                "published_on": source.published_on.isoformat() if source.published_on else None,
+                "note": source.note,
+            }
+            for source in brief.sources.all()
+        ],
+        "mentions": [
+            {
+                "entity_id": mention.entity_id,
+                "entity": mention.entity.name,
+                "role": mention.role,
+                "origin": mention.origin,
+            }
+            for mention in brief.mentions.select_related("entity").order_by("entity__name")
+        ],
+    }
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    """What approval is tied to: the content, not whether a link was suggested or confirmed."""
+    content = {
+        **snapshot,
+        "mentions": [
+            {key: value for key, value in mention.items() if key != "origin"}
+            for mention in snapshot["mentions"]
+        ],
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def briefs_with_bylines(queryset: QuerySet[Brief]) -> QuerySet[Brief]:

@@ -11,6 +11,7 @@ from advisory.briefs.models import (
     Brief,
     BriefAuthor,
     BriefKind,
+    BriefRevision,
     BriefStatus,
     KeyJudgment,
     Mention,
@@ -18,6 +19,7 @@ from advisory.briefs.models import (
     Series,
     Source,
 )
+from advisory.briefs.selectors import brief_snapshot, snapshot_hash
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
@@ -68,8 +70,13 @@ def brief_create(
     regions: Iterable[Region] = (),
     tags: Sequence[str] = (),
     authors: Sequence[User] | None = None,
+    record_revision: bool = True,
 ) -> Brief:
-    """Create a draft brief. Its slug comes from the title and never follows later title edits."""
+    """Create a draft brief. Its slug comes from the title and never follows later title edits.
+
+    Its first revision is recorded unless the caller adds parts first (record_revision=False)
+    and records the revision itself.
+    """
     title = " ".join(title.split())
     brief = Brief(
         title=title,
@@ -90,6 +97,8 @@ def brief_create(
         authors = [actor] if actor is not None else []
     _set_relations(brief, regions=regions, tags=tags, authors=authors)
     audit_event_record(actor=actor, verb="brief.created", target=brief)
+    if record_revision:
+        brief_revision_record(actor=actor, brief=brief)
     return brief
 
 
@@ -101,9 +110,13 @@ def brief_update(
     regions: Iterable[Region] | None = None,
     tags: Sequence[str] | None = None,
     authors: Sequence[User] | None = None,
+    record_revision: bool = True,
     **fields: Any,
 ) -> Brief:
-    """Change a brief's editable fields and relations; the slug stays as it was."""
+    """Change a brief's editable fields and relations; the slug stays as it was.
+
+    Clients keep reading the live revision until the change is approved and published.
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
@@ -119,7 +132,44 @@ def brief_update(
     audit_event_record(
         actor=actor, verb="brief.edited", target=brief, data={"fields": sorted(fields)}
     )
+    if record_revision:
+        brief_revision_record(actor=actor, brief=brief)
     return brief
+
+
+@transaction.atomic
+def brief_revision_record(*, actor: User | None, brief: Brief) -> BriefRevision:
+    """Keep the brief's content as saved, as a new immutable revision.
+
+    Every save makes one. Approval is tied to content: when an approved or scheduled brief's
+    content hash no longer matches the approved one, the brief goes back into review; a save
+    that changes nothing leaves the approval alone.
+    """
+    brief = Brief.objects.select_for_update().get(pk=brief.pk)
+    snapshot = brief_snapshot(brief)
+    latest = brief.revisions.order_by("-number").values_list("number", flat=True).first()
+    revision = BriefRevision.objects.create(
+        brief=brief,
+        number=(latest or 0) + 1,
+        snapshot=snapshot,
+        content_hash=snapshot_hash(snapshot),
+        created_by=actor,
+    )
+    approved_states = (BriefStatus.APPROVED, BriefStatus.SCHEDULED)
+    if brief.status in approved_states and revision.content_hash != brief.approved_hash:
+        previous = brief.status
+        brief.status = BriefStatus.IN_REVIEW
+        brief.approved_hash = ""
+        brief.approved_by = None
+        brief.save(update_fields=["status", "approved_hash", "approved_by", "modified_at"])
+        audit_event_record(
+            actor=actor,
+            verb="brief.approval_reset",
+            target=brief,
+            reason="The content changed after approval: it must be approved again.",
+            data={"from": previous, "revision": revision.number},
+        )
+    return revision
 
 
 @dataclass(frozen=True)
@@ -188,18 +238,26 @@ def brief_back_catalogue_status_set(
     """Give a brief loaded from a back catalogue (or the demo) the status it already had.
 
     This is not the editorial workflow: it records that the brief arrived with that status,
-    so that its review history is understood to lie outside Advisory.
+    its latest revision already reviewed and, if published, live, so that its review history
+    is understood to lie outside Advisory.
     """
-    brief.status = BriefStatus(status)
+    status = BriefStatus(status)
+    latest = brief.revisions.order_by("-number").first()
+    if latest is None:
+        raise ValidationError("Record the brief's revision before giving it a status.")
+    brief.status = status
     brief.published_at = published_at
     brief.content_updated_at = None
+    reviewed = status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED, BriefStatus.PUBLISHED)
+    brief.approved_hash = latest.content_hash if reviewed else ""
+    brief.live_revision = latest if status == BriefStatus.PUBLISHED else None
     brief.full_clean()
-    brief.save(update_fields=["status", "published_at", "content_updated_at", "modified_at"])
+    brief.save()
     audit_event_record(
         actor=actor,
         verb="brief.back_catalogue_status_set",
         target=brief,
         reason="Loaded from a back catalogue with its status.",
-        data={"status": brief.status, "published_at": published_at},
+        data={"status": brief.status, "published_at": published_at, "revision": latest.number},
     )
     return brief

@@ -20,6 +20,7 @@ from advisory.briefs.services import (
     brief_back_catalogue_status_set,
     brief_create,
     brief_parts_replace,
+    brief_revision_record,
 )
 from advisory.demo import content
 from advisory.entities.models import Entity, Region, Relationship
@@ -234,6 +235,7 @@ def _load_briefs(users: dict[str, User], entities: dict[str, Entity]) -> tuple[i
             regions=_regions(spec["regions"]),
             tags=spec["tags"],
             authors=authors,
+            record_revision=False,
         )
         if brief.slug != spec["slug"]:
             brief.slug = unique_slug(Brief, spec["slug"], fallback="brief")
@@ -253,6 +255,7 @@ def _load_briefs(users: dict[str, User], entities: dict[str, Entity]) -> tuple[i
             ],
             mentions=[(entities[m["entity"]], m["role"]) for m in spec.get("mentions", [])],
         )
+        brief_revision_record(actor=authors[0], brief=brief)
         if spec.get("status", "draft") != "draft":
             published_at = (
                 parse_datetime(spec["published_at"]) if spec.get("published_at") else None
