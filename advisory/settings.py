@@ -6,6 +6,7 @@ Every variable read here is listed, with its default, in deploy/env.example.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -149,6 +150,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-briefs": {
+        "task": "advisory.workflow.tasks.publish_due_briefs",
+        "schedule": crontab(minute="*"),
+    },
+}
 
 # Email: an SMTP URL in production; by default messages are written to files under var/mail.
 EMAIL_URL = env.str("EMAIL_URL", default="")

@@ -1,10 +1,25 @@
+import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 
-from advisory.accounts.models import User
+from advisory.accounts.models import Role, User
+from advisory.accounts.selectors import user_role
+from advisory.briefs.models import Brief, BriefRevision, BriefStatus, CorrectionNote
 from advisory.workflow.models import AuditEvent
+from advisory.workflow.transitions import (
+    SYSTEM,
+    TRANSITIONS,
+    Action,
+    Transition,
+    transition_for,
+)
+
+EDITOR_ROLES = frozenset({Role.EDITOR, Role.DESK_ADMIN})
 
 
 def audit_event_record(
@@ -25,3 +40,293 @@ def audit_event_record(
         reason=reason,
         data=data or {},
     )
+
+
+class TransitionRefused(ValidationError):
+    """The workflow refuses the move; the message says why, for the person who tried."""
+
+
+def _brief_locked(brief: Brief) -> Brief:
+    return Brief.objects.select_for_update().get(pk=brief.pk)
+
+
+def _transition(action: Action, *, actor: User | None, brief: Brief) -> Transition:
+    """The transition the actor may make on the brief, or TransitionRefused saying why not."""
+    role = SYSTEM if actor is None else user_role(actor)
+    transition = transition_for(action, status=brief.status, role=role)
+    if transition is not None:
+        return transition
+    possible = TRANSITIONS[action]
+    if brief.status not in possible.sources:
+        raise TransitionRefused(
+            f"{possible.label} is not possible for a brief that is "
+            f"{BriefStatus(brief.status).label.lower()}."
+        )
+    raise TransitionRefused(f"{possible.label} is not open to your role.")
+
+
+def _latest_revision(brief: Brief) -> BriefRevision:
+    revision = brief.revisions.order_by("-number").first()
+    if revision is None:
+        raise TransitionRefused("The brief has no saved revision yet.")
+    return revision
+
+
+def _move(
+    brief: Brief,
+    transition: Transition,
+    *,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    fields: Sequence[str] = (),
+) -> Brief:
+    previous = brief.status
+    brief.status = transition.target
+    brief.full_clean()
+    brief.save(update_fields=["status", "modified_at", *fields])
+    audit_event_record(
+        actor=actor,
+        verb=f"brief.{transition.action.value}",
+        target=brief,
+        reason=reason,
+        data={"from": previous, "to": brief.status, **(data or {})},
+    )
+    return brief
+
+
+@transaction.atomic
+def brief_submit(*, actor: User, brief: Brief) -> Brief:
+    """Send a draft, a revised brief, or an update of a published one, to the editors."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.SUBMIT, actor=actor, brief=brief)
+    revision = _latest_revision(brief)
+    live = brief.live_revision
+    if live is not None and revision.content_hash == live.content_hash:
+        raise TransitionRefused("Nothing has changed since the published version.")
+    brief.submitted_at = timezone.now()
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        data={"revision": revision.number},
+        fields=["submitted_at"],
+    )
+
+
+@transaction.atomic
+def brief_review_claim(
+    *, actor: User, brief: Brief, due_at: datetime.datetime | None = None
+) -> Brief:
+    """An editor takes the review, so everyone sees who is on it, optionally with a due time."""
+    brief = _brief_locked(brief)
+    if user_role(actor) not in EDITOR_ROLES:
+        raise TransitionRefused("Only editors review briefs.")
+    if brief.status != BriefStatus.IN_REVIEW:
+        raise TransitionRefused("Only a brief in review can be claimed.")
+    brief.reviewer = actor
+    brief.review_due_at = due_at
+    brief.save(update_fields=["reviewer", "review_due_at", "modified_at"])
+    audit_event_record(
+        actor=actor, verb="brief.review_claimed", target=brief, data={"due_at": due_at}
+    )
+    return brief
+
+
+@transaction.atomic
+def brief_request_changes(*, actor: User, brief: Brief, reason: str) -> Brief:
+    brief = _brief_locked(brief)
+    transition = _transition(Action.REQUEST_CHANGES, actor=actor, brief=brief)
+    if not reason.strip():
+        raise TransitionRefused("Say what should change: the writer needs the reason.")
+    return _move(brief, transition, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def brief_approve(*, actor: User, brief: Brief, override_reason: str = "") -> Brief:
+    """Approve the brief's current content. Nobody approves what they wrote or last edited;
+    a desk admin may override that rule, only with a written reason, which is recorded."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.APPROVE, actor=actor, brief=brief)
+    revision = _latest_revision(brief)
+    own = brief.bylines.filter(author=actor).exists() or brief.last_edited_by_id == actor.pk
+    override = override_reason.strip()
+    if own and not override:
+        raise TransitionRefused(
+            "You wrote or last edited this brief: another editor must approve it."
+        )
+    if own and user_role(actor) != Role.DESK_ADMIN:
+        raise TransitionRefused("Only a desk admin may approve their own brief, with a reason.")
+    if override and not own:
+        override = ""
+    brief.approved_hash = revision.content_hash
+    brief.approved_by = actor
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        reason=override,
+        data={"revision": revision.number, "four_eyes_override": bool(override)},
+        fields=["approved_hash", "approved_by"],
+    )
+
+
+@transaction.atomic
+def brief_schedule(*, actor: User, brief: Brief, publish_at: datetime.datetime) -> Brief:
+    """Schedule an approved brief for an exact time; nothing shows before it."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.SCHEDULE, actor=actor, brief=brief)
+    if publish_at <= timezone.now():
+        raise TransitionRefused("Choose a time in the future, or publish now.")
+    brief.publish_at = publish_at
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        data={"publish_at": publish_at.isoformat()},
+        fields=["publish_at"],
+    )
+
+
+@transaction.atomic
+def brief_unschedule(*, actor: User, brief: Brief) -> Brief:
+    brief = _brief_locked(brief)
+    transition = _transition(Action.UNSCHEDULE, actor=actor, brief=brief)
+    brief.publish_at = None
+    return _move(brief, transition, actor=actor, fields=["publish_at"])
+
+
+def _publish(
+    brief: Brief,
+    transition: Transition,
+    *,
+    actor: User | None,
+    correction_note: str = "",
+) -> Brief:
+    """Make the approved revision live: a first publication, an update or a correction."""
+    revision = _latest_revision(brief)
+    if revision.content_hash != brief.approved_hash:
+        raise TransitionRefused("The content changed after approval: it must be approved again.")
+    now = timezone.now()
+    first = brief.live_revision_id is None
+    if first:
+        brief.published_at = now
+        kind = "first"
+    else:
+        brief.content_updated_at = now
+        kind = "correction" if correction_note.strip() else "update"
+        if correction_note.strip():
+            CorrectionNote.objects.create(
+                brief=brief, note=correction_note.strip(), created_by=actor
+            )
+    brief.live_revision = revision
+    brief.publish_at = None
+    brief.reviewer = None
+    brief.review_due_at = None
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        reason=correction_note.strip(),
+        data={"revision": revision.number, "publication": kind},
+        fields=[
+            "published_at",
+            "content_updated_at",
+            "live_revision",
+            "publish_at",
+            "reviewer",
+            "review_due_at",
+        ],
+    )
+
+
+@transaction.atomic
+def brief_publish(*, actor: User, brief: Brief, correction_note: str = "") -> Brief:
+    """Publish an approved brief now; for a live brief, publish its update or correction."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.PUBLISH, actor=actor, brief=brief)
+    return _publish(brief, transition, actor=actor, correction_note=correction_note)
+
+
+def briefs_publish_due(*, now: datetime.datetime | None = None, batch: int = 50) -> list[int]:
+    """Publish every scheduled brief whose time has come; returns the ids published.
+
+    Each brief is published in its own transaction under a row lock taken with SKIP LOCKED,
+    so runs that overlap (two workers, a slow minute) publish each brief exactly once.
+    Approval is checked again just before publishing: a brief whose content changed since is
+    sent back into review instead.
+    """
+    published: list[int] = []
+    while True:
+        with transaction.atomic():
+            brief = (
+                Brief.objects.select_for_update(skip_locked=True)
+                .filter(status=BriefStatus.SCHEDULED, publish_at__lte=now or timezone.now())
+                .order_by("publish_at", "pk")
+                .first()
+            )
+            if brief is None:
+                return published
+            transition = _transition(Action.PUBLISH_DUE, actor=None, brief=brief)
+            if _latest_revision(brief).content_hash != brief.approved_hash:
+                brief.approved_hash = ""
+                brief.status = BriefStatus.IN_REVIEW
+                brief.save(update_fields=["approved_hash", "status", "modified_at"])
+                audit_event_record(
+                    actor=None,
+                    verb="brief.approval_reset",
+                    target=brief,
+                    reason="The content changed after approval: it was not published.",
+                )
+                continue
+            _publish(brief, transition, actor=None)
+            published.append(brief.pk)
+        if len(published) >= batch:
+            return published
+
+
+@transaction.atomic
+def brief_withdraw(*, actor: User, brief: Brief, reason: str = "") -> Brief:
+    """Take a brief out of the workflow before it is ever published."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.WITHDRAW, actor=actor, brief=brief)
+    if brief.live_revision_id is not None:
+        raise TransitionRefused(
+            "This brief is live: retract it, or publish its update, instead of withdrawing it."
+        )
+    brief.publish_at = None
+    return _move(brief, transition, actor=actor, reason=reason.strip(), fields=["publish_at"])
+
+
+@transaction.atomic
+def brief_reopen(*, actor: User, brief: Brief) -> Brief:
+    brief = _brief_locked(brief)
+    transition = _transition(Action.REOPEN, actor=actor, brief=brief)
+    brief.approved_hash = ""
+    brief.approved_by = None
+    return _move(brief, transition, actor=actor, fields=["approved_hash", "approved_by"])
+
+
+@transaction.atomic
+def brief_retract(*, actor: User, brief: Brief, notice: str) -> Brief:
+    """Replace the brief for clients by a retraction notice; the record itself is kept."""
+    brief = _brief_locked(brief)
+    transition = _transition(Action.RETRACT, actor=actor, brief=brief)
+    if not notice.strip():
+        raise TransitionRefused("Write the retraction notice clients will read instead.")
+    brief.retraction_notice = notice.strip()
+    brief.retracted_at = timezone.now()
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        reason=notice.strip(),
+        fields=["retraction_notice", "retracted_at"],
+    )
+
+
+@transaction.atomic
+def brief_archive(*, actor: User, brief: Brief) -> Brief:
+    brief = _brief_locked(brief)
+    transition = _transition(Action.ARCHIVE, actor=actor, brief=brief)
+    return _move(brief, transition, actor=actor)
