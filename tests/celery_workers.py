@@ -1,0 +1,48 @@
+"""Real Celery workers in child processes, on the Redis broker, against the test database."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+from django.db import connection
+
+from tests.commandline import REPO
+
+
+@contextmanager
+def celery_workers(count: int, *, concurrency: int = 1) -> Iterator[str]:
+    """Start `count` workers on a queue of their own; yields the queue name to send to."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    database = connection.settings_dict
+    broker = os.environ["REDIS_URL"]
+    env = {
+        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}},
+        "SECRET_KEY": "test-only",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "REDIS_URL": broker,
+    }
+    command = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--queues", queue]
+    command += ["--concurrency", str(concurrency), "--loglevel", "WARNING"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    workers = [
+        subprocess.Popen([*command, "--hostname", f"{queue}-{n}@%h"], cwd=REPO, env=env)
+        for n in range(count)
+    ]
+    try:
+        yield queue
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        redis.Redis.from_url(broker).delete(queue)
