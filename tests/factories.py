@@ -103,6 +103,9 @@ class BriefFactory(factory.django.DjangoModelFactory[Brief]):
 class PublishedBriefFactory(BriefFactory):
     """A brief whose current content is live: its revision recorded and published."""
 
+    class Meta:
+        skip_postgeneration_save = True
+
     @factory.post_generation
     def _live(obj: Brief, create: bool, extracted: object, **kwargs: object) -> None:
         if not create:

@@ -4,8 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import QuerySet
@@ -19,10 +19,12 @@ from django.http import (
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from advisory.accounts.admin import acting_user, adopt_saved
+from advisory.accounts.selectors import user_role
 from advisory.briefs.importers import DocumentError, read_document
 from advisory.briefs.models import (
     Brief,
@@ -52,6 +54,8 @@ from advisory.briefs.services import (
 )
 from advisory.briefs.widgets import MarkdownEditor
 from advisory.entities.models import Region
+from advisory.workflow import services as workflow
+from advisory.workflow.transitions import TRANSITIONS, Action, actions_available
 
 
 class AuthorListFilter(admin.SimpleListFilter):
@@ -145,6 +149,13 @@ class PreviewForm(forms.Form):
 
 
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action])
+    reason = forms.CharField(required=False, max_length=5000)
+    correction_note = forms.CharField(required=False, max_length=5000)
+    publish_at = forms.DateTimeField(required=False)
 
 
 class ImportForm(forms.Form):
@@ -337,6 +348,11 @@ class BriefAdmin(admin.ModelAdmin):
                 name=f"{info}_import",
             ),
             path(
+                "<int:object_id>/workflow/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info}_transition",
+            ),
+            path(
                 "<int:object_id>/preview/",
                 self.admin_site.admin_view(self.preview_page_view),
                 name=f"{info}_preview_page",
@@ -406,6 +422,78 @@ class BriefAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/briefs/brief/import.html", context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        brief = self.get_object(request, object_id)
+        workflow_context = {}
+        if brief is not None:
+            workflow_context = {
+                "workflow_actions": actions_available(
+                    status=brief.status, role=user_role(acting_user(request))
+                ),
+                "workflow_brief": brief,
+                "time_zone": timezone.get_current_timezone_name(),
+            }
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **workflow_context}
+        )
+
+    def transition_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Apply one workflow action from the change page; refusals come back as messages."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        brief = self.get_object(request, str(object_id))
+        if brief is None:
+            raise Http404("No such brief.")
+        actor = acting_user(request)
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(map(str, errors)), level=messages.ERROR)
+            return redirect("admin:briefs_brief_change", brief.pk)
+        data = form.cleaned_data
+        action = Action(data["action"])
+        try:
+            match action:
+                case Action.SUBMIT:
+                    workflow.brief_submit(actor=actor, brief=brief)
+                case Action.REQUEST_CHANGES:
+                    workflow.brief_request_changes(actor=actor, brief=brief, reason=data["reason"])
+                case Action.APPROVE:
+                    workflow.brief_approve(actor=actor, brief=brief, override_reason=data["reason"])
+                case Action.SCHEDULE:
+                    if data["publish_at"] is None:
+                        raise workflow.TransitionRefused("Give the date and time to publish.")
+                    workflow.brief_schedule(actor=actor, brief=brief, publish_at=data["publish_at"])
+                case Action.UNSCHEDULE:
+                    workflow.brief_unschedule(actor=actor, brief=brief)
+                case Action.PUBLISH:
+                    workflow.brief_publish(
+                        actor=actor, brief=brief, correction_note=data["correction_note"]
+                    )
+                case Action.WITHDRAW:
+                    workflow.brief_withdraw(actor=actor, brief=brief, reason=data["reason"])
+                case Action.REOPEN:
+                    workflow.brief_reopen(actor=actor, brief=brief)
+                case Action.RETRACT:
+                    workflow.brief_retract(actor=actor, brief=brief, notice=data["reason"])
+                case Action.ARCHIVE:
+                    workflow.brief_archive(actor=actor, brief=brief)
+                case _:
+                    raise workflow.TransitionRefused("That action is done by the scheduler.")
+        except ValidationError as refused:
+            self.message_user(request, " ".join(refused.messages), level=messages.ERROR)
+        else:
+            brief.refresh_from_db()
+            status = brief.get_status_display().lower()
+            self.message_user(request, f"{TRANSITIONS[action].label}: the brief is now {status}.")
+        return redirect("admin:briefs_brief_change", brief.pk)
 
     def preview_page_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """The saved brief on a page of its own, styled as clients will read it."""
