@@ -39,6 +39,7 @@ from advisory.briefs.models import (
 from advisory.briefs.selectors import (
     brief_audit_events,
     brief_authors_listed,
+    brief_changes_since,
     brief_reading,
     brief_reading_draft,
     brief_regions_listed,
@@ -48,12 +49,14 @@ from advisory.briefs.selectors import (
 )
 from advisory.briefs.services import (
     EDITABLE_FIELDS,
+    EditConflict,
     brief_create,
     brief_revision_record,
     brief_update,
 )
 from advisory.briefs.widgets import MarkdownEditor
 from advisory.entities.models import Region
+from advisory.lib.diff import FieldChange
 from advisory.workflow import services as workflow
 from advisory.workflow.transitions import TRANSITIONS, Action, actions_available
 
@@ -151,6 +154,31 @@ class PreviewForm(forms.Form):
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
+class BriefAdminForm(forms.ModelForm):
+    """The brief's edit form, which refuses to overwrite a save made since it was opened."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    conflict_changes: list[FieldChange] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk is None or loaded is None:
+            return cleaned
+        # The admin validates and saves in one transaction: holding the row from here on
+        # means no other save can slip in between this check and this save.
+        stored = Brief.objects.select_for_update().get(pk=self.instance.pk)
+        if stored.version != loaded:
+            self.conflict_changes = brief_changes_since(stored, loaded)
+            self.add_error(None, EditConflict(stored))
+        return cleaned
+
+
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action])
     reason = forms.CharField(required=False, max_length=5000)
@@ -174,6 +202,7 @@ class ImportForm(forms.Form):
 
 @admin.register(Brief)
 class BriefAdmin(admin.ModelAdmin):
+    form = BriefAdminForm
     list_display = ("title", "status", "kind", "tier", "byline_names", "updated")
     list_filter = (
         "status",
@@ -210,7 +239,7 @@ class BriefAdmin(admin.ModelAdmin):
         if obj is None:
             return ((None, {"fields": ("title", "summary", "body")}), classification)
         return (
-            (None, {"fields": ("title", "slug", "summary", "body")}),
+            (None, {"fields": ("title", "slug", "summary", "body", "loaded_version")}),
             classification,
             ("Length", {"fields": (("word_count", "reading_time"),)}),
             (
@@ -300,6 +329,7 @@ class BriefAdmin(admin.ModelAdmin):
                 regions=data["regions"] if "regions" in changed else None,
                 tags=data["tags"] if "tags" in changed else None,
                 record_revision=False,
+                expected_version=data["loaded_version"],
                 **{name: data[name] for name in EDITABLE_FIELDS if name in changed},
             )
         else:

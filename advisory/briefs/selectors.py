@@ -12,8 +12,17 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier, User
-from advisory.briefs.models import Brief, BriefAuthor, BriefKind, Mention, MentionRole, Source
+from advisory.briefs.models import (
+    Brief,
+    BriefAuthor,
+    BriefKind,
+    BriefRevision,
+    Mention,
+    MentionRole,
+    Source,
+)
 from advisory.entities.models import Entity, Region
+from advisory.lib.diff import FieldChange, snapshot_diff
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
 from advisory.workflow.models import AuditEvent
 
@@ -249,3 +258,15 @@ def _series_place(brief: Brief) -> SeriesPlace | None:
         previous=neighbours.get(brief.series_position - 1),
         next=neighbours.get(brief.series_position + 1),
     )
+
+
+def brief_changes_since(brief: Brief, version: int) -> list[FieldChange]:
+    """What was saved to the brief after `version` (a revision number), field by field."""
+    revisions = dict(
+        BriefRevision.objects.filter(brief=brief, number__in=[version, brief.version]).values_list(
+            "number", "snapshot"
+        )
+    )
+    if version not in revisions or brief.version not in revisions:
+        return []
+    return snapshot_diff(revisions[version], revisions[brief.version])

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from advisory.accounts.models import AccessTier, User
 from advisory.briefs.models import (
@@ -24,6 +25,21 @@ from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.services import audit_event_record
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the brief after the editor opened it: the edit would overwrite it."""
+
+    def __init__(self, stored: Brief) -> None:
+        who = stored.last_edited_by.byline if stored.last_edited_by else "someone"
+        when = timezone.localtime(stored.modified_at).strftime("%H:%M")
+        super().__init__(
+            f"{who} saved this brief at {when} while you were editing it, so your changes were "
+            "not saved. They are still in the form below: compare them with the new version, "
+            "then save again."
+        )
+        self.stored = stored
+
 
 # The fields a writer edits directly; everything else is set by the workflow.
 EDITABLE_FIELDS = (
@@ -111,15 +127,21 @@ def brief_update(
     tags: Sequence[str] | None = None,
     authors: Sequence[User] | None = None,
     record_revision: bool = True,
+    expected_version: int | None = None,
     **fields: Any,
 ) -> Brief:
     """Change a brief's editable fields and relations; the slug stays as it was.
 
     Clients keep reading the live revision until the change is approved and published.
+    With `expected_version` (the version the editor started from), an edit made on an older
+    version is refused rather than overwriting someone else's save.
     """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    stored = Brief.objects.select_for_update().get(pk=brief.pk)
+    if expected_version is not None and stored.version != expected_version:
+        raise EditConflict(stored)
     for name, value in fields.items():
         setattr(brief, name, value)
     brief.title = " ".join(brief.title.split())
@@ -155,6 +177,9 @@ def brief_revision_record(*, actor: User | None, brief: Brief) -> BriefRevision:
         content_hash=snapshot_hash(snapshot),
         created_by=actor,
     )
+    # A brief's version is the number of its latest revision: each save moves it on.
+    brief.version = revision.number
+    brief.save(update_fields=["version"])
     approved_states = (BriefStatus.APPROVED, BriefStatus.SCHEDULED)
     if brief.status in approved_states and revision.content_hash != brief.approved_hash:
         previous = brief.status
