@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -46,18 +47,23 @@ from advisory.briefs.selectors import (
     brief_tags_listed,
     briefs_in_region,
     briefs_with_bylines,
+    preview_links_of,
 )
 from advisory.briefs.services import (
     EDITABLE_FIELDS,
+    PREVIEW_LINK_MAX_DAYS,
     EditConflict,
     brief_create,
     brief_revision_record,
     brief_update,
+    preview_link_create,
+    preview_link_revoke,
 )
 from advisory.briefs.widgets import MarkdownEditor
 from advisory.entities.models import Region
 from advisory.lib.diff import FieldChange
 from advisory.workflow import services as workflow
+from advisory.workflow.services import EDITOR_ROLES
 from advisory.workflow.transitions import TRANSITIONS, Action, actions_available
 
 
@@ -177,6 +183,11 @@ class BriefAdminForm(forms.ModelForm):
             self.conflict_changes = brief_changes_since(stored, loaded)
             self.add_error(None, EditConflict(stored))
         return cleaned
+
+
+class PreviewLinkForm(forms.Form):
+    label = forms.CharField(required=False, max_length=200)
+    days = forms.IntegerField(min_value=1, max_value=PREVIEW_LINK_MAX_DAYS, initial=7)
 
 
 class TransitionForm(forms.Form):
@@ -383,6 +394,16 @@ class BriefAdmin(admin.ModelAdmin):
                 name=f"{info}_transition",
             ),
             path(
+                "<int:object_id>/preview-links/",
+                self.admin_site.admin_view(self.preview_link_create_view),
+                name=f"{info}_preview_link_create",
+            ),
+            path(
+                "<int:object_id>/preview-links/<int:link_id>/revoke/",
+                self.admin_site.admin_view(self.preview_link_revoke_view),
+                name=f"{info}_preview_link_revoke",
+            ),
+            path(
                 "<int:object_id>/preview/",
                 self.admin_site.admin_view(self.preview_page_view),
                 name=f"{info}_preview_page",
@@ -469,6 +490,9 @@ class BriefAdmin(admin.ModelAdmin):
                 ),
                 "workflow_brief": brief,
                 "time_zone": timezone.get_current_timezone_name(),
+                "preview_links": preview_links_of(brief),
+                "now_for_links": timezone.now(),
+                "may_share_previews": user_role(acting_user(request)) in EDITOR_ROLES,
             }
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), **workflow_context}
@@ -523,6 +547,52 @@ class BriefAdmin(admin.ModelAdmin):
             brief.refresh_from_db()
             status = brief.get_status_display().lower()
             self.message_user(request, f"{TRANSITIONS[action].label}: the brief is now {status}.")
+        return redirect("admin:briefs_brief_change", brief.pk)
+
+    def preview_link_create_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """An editor makes an expiring link; its URL is shown this once and never stored."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        brief = self.get_object(request, str(object_id))
+        if brief is None:
+            raise Http404("No such brief.")
+        actor = acting_user(request)
+        if user_role(actor) not in EDITOR_ROLES:
+            raise PermissionDenied
+        form = PreviewLinkForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(map(str, errors)), level=messages.ERROR)
+            return redirect("admin:briefs_brief_change", brief.pk)
+        link, token = preview_link_create(
+            actor=actor,
+            brief=brief,
+            label=form.cleaned_data["label"],
+            valid_for=datetime.timedelta(days=form.cleaned_data["days"]),
+        )
+        url = settings.SITE_URL + reverse("portal:preview-link", args=[token])
+        self.message_user(
+            request,
+            f"Preview link for {link.label or 'a reader'}, valid until "
+            f"{localtime(link.expires_at):%d %b %Y %H:%M %Z}. Copy it now, it is shown only "
+            f"once: {url}",
+        )
+        return redirect("admin:briefs_brief_change", brief.pk)
+
+    def preview_link_revoke_view(
+        self, request: HttpRequest, object_id: int, link_id: int
+    ) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        brief = self.get_object(request, str(object_id))
+        link = brief.preview_links.filter(pk=link_id).first() if brief is not None else None
+        if brief is None or link is None:
+            raise Http404("No such preview link.")
+        actor = acting_user(request)
+        if user_role(actor) not in EDITOR_ROLES:
+            raise PermissionDenied
+        preview_link_revoke(actor=actor, link=link)
+        self.message_user(request, "The preview link no longer works.")
         return redirect("admin:briefs_brief_change", brief.pk)
 
     def preview_page_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
@@ -24,7 +25,7 @@ from advisory.briefs.models import (
 from advisory.entities.models import Entity, Region
 from advisory.lib.diff import FieldChange, snapshot_diff
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
-from advisory.workflow.models import AuditEvent
+from advisory.workflow.models import AuditEvent, PreviewLink
 
 
 @dataclass(frozen=True)
@@ -270,3 +271,24 @@ def brief_changes_since(brief: Brief, version: int) -> list[FieldChange]:
     if version not in revisions or brief.version not in revisions:
         return []
     return snapshot_diff(revisions[version], revisions[brief.version])
+
+
+def preview_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def preview_link_resolve(token: str) -> PreviewLink | None:
+    """The link a token opens, if it is neither expired nor revoked."""
+    return (
+        PreviewLink.objects.filter(
+            token_hash=preview_token_hash(token),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("brief")
+        .first()
+    )
+
+
+def preview_links_of(brief: Brief) -> list[PreviewLink]:
+    return list(brief.preview_links.select_related("created_by", "revoked_by"))

@@ -1,4 +1,5 @@
 import datetime
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,11 @@ from advisory.briefs.models import (
     Series,
     Source,
 )
-from advisory.briefs.selectors import brief_snapshot, snapshot_hash
+from advisory.briefs.selectors import brief_snapshot, preview_token_hash, snapshot_hash
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
+from advisory.workflow.models import PreviewLink
 from advisory.workflow.services import audit_event_record
 
 
@@ -286,3 +288,58 @@ def brief_back_catalogue_status_set(
         data={"status": brief.status, "published_at": published_at, "revision": latest.number},
     )
     return brief
+
+
+PREVIEW_LINK_MAX_DAYS = 30
+
+
+@transaction.atomic
+def preview_link_create(
+    *, actor: User, brief: Brief, label: str, valid_for: datetime.timedelta
+) -> tuple[PreviewLink, str]:
+    """A read-only link to the brief for someone outside the desk.
+
+    Returns the link and its token; only the token's hash is stored, so the URL can be shown
+    once and never again.
+    """
+    if (
+        not datetime.timedelta(minutes=5)
+        <= valid_for
+        <= datetime.timedelta(days=PREVIEW_LINK_MAX_DAYS)
+    ):
+        raise ValidationError(
+            f"A preview link lasts between 5 minutes and {PREVIEW_LINK_MAX_DAYS} days."
+        )
+    token = secrets.token_urlsafe(32)
+    link = PreviewLink.objects.create(
+        brief=brief,
+        token_hash=preview_token_hash(token),
+        label=label.strip()[:200],
+        created_by=actor,
+        expires_at=timezone.now() + valid_for,
+    )
+    audit_event_record(
+        actor=actor,
+        verb="preview_link.created",
+        target=brief,
+        data={"link": link.pk, "label": link.label, "expires_at": link.expires_at},
+    )
+    return link, token
+
+
+@transaction.atomic
+def preview_link_revoke(*, actor: User, link: PreviewLink) -> PreviewLink:
+    link = PreviewLink.objects.select_for_update().get(pk=link.pk)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.revoked_by = actor
+        link.save(update_fields=["revoked_at", "revoked_by"])
+        audit_event_record(
+            actor=actor, verb="preview_link.revoked", target=link.brief, data={"link": link.pk}
+        )
+    return link
+
+
+def preview_link_used(*, link: PreviewLink) -> None:
+    """Note when a link was last opened (no audit event: reading changes nothing)."""
+    PreviewLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())

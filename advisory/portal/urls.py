@@ -6,4 +6,5 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("preview/<str:token>/", views.preview_link, name="preview-link"),
 ]
