@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import tempfile
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -43,6 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT = Path(tempfile.mkdtemp(prefix="advisory-static-"))
+    # Test databases reuse ids from run to run: keep each run's cache entries apart.
+    run = uuid.uuid4().hex[:8]
+    for alias, cache in settings.CACHES.items():
+        cache["KEY_PREFIX"] = f"test-{run}-{alias}"
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql" or not _reachable(
         f"postgres://{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}", 5432

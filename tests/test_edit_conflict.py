@@ -103,3 +103,19 @@ def test_two_saves_at_the_same_moment_cannot_both_win() -> None:
     brief.refresh_from_db()
     assert brief.version == 2
     assert brief.revisions.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.redis
+def test_the_edit_page_shows_who_else_has_it_open() -> None:
+    writer = staff_user(role=Role.WRITER, username="writer", display_name="Layla Haddad")
+    editor = staff_user(role=Role.EDITOR, username="editor", display_name="Sara Kemal")
+    brief = brief_create(actor=writer, title="Open twice", body="Text.")
+    url = reverse("admin:briefs_brief_change", args=[brief.pk])
+    presence = reverse("admin:briefs_brief_presence", args=[brief.pk])
+
+    alone = _client(writer).get(url).content.decode()
+    assert "Also open by" not in alone
+    assert "Also open by Layla Haddad" in _client(editor).get(url).content.decode()
+    assert _client(writer).post(presence).json() == {"others": ["Sara Kemal"]}
+    assert _client(editor).get(presence).status_code == 405

@@ -16,6 +16,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
+    JsonResponse,
 )
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -37,6 +38,7 @@ from advisory.briefs.models import (
     Series,
     Source,
 )
+from advisory.briefs.presence import brief_editors_heartbeat
 from advisory.briefs.selectors import (
     brief_audit_events,
     brief_authors_listed,
@@ -394,6 +396,11 @@ class BriefAdmin(admin.ModelAdmin):
                 name=f"{info}_transition",
             ),
             path(
+                "<int:object_id>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name=f"{info}_presence",
+            ),
+            path(
                 "<int:object_id>/preview-links/",
                 self.admin_site.admin_view(self.preview_link_create_view),
                 name=f"{info}_preview_link_create",
@@ -490,6 +497,9 @@ class BriefAdmin(admin.ModelAdmin):
                 ),
                 "workflow_brief": brief,
                 "time_zone": timezone.get_current_timezone_name(),
+                "others_editing": brief_editors_heartbeat(
+                    brief_id=brief.pk, user=acting_user(request)
+                ),
                 "preview_links": preview_links_of(brief),
                 "now_for_links": timezone.now(),
                 "may_share_previews": user_role(acting_user(request)) in EDITOR_ROLES,
@@ -548,6 +558,16 @@ class BriefAdmin(admin.ModelAdmin):
             status = brief.get_status_display().lower()
             self.message_user(request, f"{TRANSITIONS[action].label}: the brief is now {status}.")
         return redirect("admin:briefs_brief_change", brief.pk)
+
+    def presence_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The edit page's heartbeat: I still have it open; who else does?"""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        brief = self.get_object(request, str(object_id))
+        if brief is None or not self.has_view_or_change_permission(request, brief):
+            raise Http404("No such brief.")
+        others = brief_editors_heartbeat(brief_id=brief.pk, user=acting_user(request))
+        return JsonResponse({"others": others})
 
     def preview_link_create_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """An editor makes an expiring link; its URL is shown this once and never stored."""
