@@ -84,3 +84,33 @@ def test_link_lifetimes_are_bounded_and_revoking_twice_is_harmless() -> None:
     preview_link_revoke(actor=editor, link=link)
     preview_link_revoke(actor=editor, link=link)
     assert AuditEvent.objects.filter(verb="preview_link.revoked").count() == 1
+
+
+def test_the_reader_sees_corrections_and_a_retraction_replaces_the_body() -> None:
+    from advisory.briefs.services import brief_update
+    from advisory.workflow import services as workflow
+
+    writer = staff_user(role=Role.WRITER, username="writer")
+    editor = staff_user(role=Role.EDITOR, username="editor")
+    brief = brief_create(actor=writer, title="Figures", body="About 50,000 fighters.")
+    workflow.brief_submit(actor=writer, brief=brief)
+    workflow.brief_approve(actor=editor, brief=brief)
+    workflow.brief_publish(actor=editor, brief=brief)
+    brief_update(actor=writer, brief=brief, body="About 5,000 fighters.")
+    workflow.brief_submit(actor=writer, brief=brief)
+    workflow.brief_approve(actor=editor, brief=brief)
+    workflow.brief_publish(actor=editor, brief=brief, correction_note="We first said 50,000.")
+    _, token = preview_link_create(
+        actor=editor, brief=brief, label="", valid_for=datetime.timedelta(days=1)
+    )
+    path = reverse("portal:preview-link", args=[token])
+
+    corrected = Client().get(path).content.decode()
+    assert "We first said 50,000." in corrected and "About 5,000 fighters." in corrected
+    assert "Updated" in corrected
+
+    workflow.brief_retract(actor=editor, brief=brief, notice="Sourcing did not hold up.")
+    retracted = Client().get(path).content.decode()
+    assert "This brief has been retracted" in retracted
+    assert "Sourcing did not hold up." in retracted
+    assert "About 5,000 fighters." not in retracted

@@ -354,3 +354,15 @@ def test_two_runs_at_once_publish_each_brief_exactly_once() -> None:
     published = [pk for result in results for pk in result]
     assert sorted(published) == sorted(ids)
     assert AuditEvent.objects.filter(verb="brief.publish_due").count() == len(ids)
+
+
+def test_an_edit_from_a_stale_copy_never_undoes_a_workflow_step() -> None:
+    desk = Desk()
+    stale = Brief.objects.get(pk=desk.brief.pk)  # loaded while still a draft
+    desk.to(S.PUBLISHED)
+    brief_update(actor=desk.writer, brief=stale, body="An edit after publication.")
+    desk.brief.refresh_from_db()
+    assert desk.brief.status == S.PUBLISHED
+    assert desk.brief.live_revision is not None
+    assert desk.brief.live_revision.snapshot["body"] == "First text."
+    assert desk.brief.body == "An edit after publication."

@@ -18,6 +18,7 @@ from advisory.briefs.models import (
     BriefAuthor,
     BriefKind,
     BriefRevision,
+    CorrectionNote,
     Mention,
     MentionRole,
     Source,
@@ -69,6 +70,8 @@ class BriefReading:
     updated_at: datetime.datetime | None
     entities: tuple[EntityLink, ...] = ()
     series: SeriesPlace | None = None
+    corrections: tuple[CorrectionNote, ...] = ()
+    retraction_notice: str = ""
 
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
@@ -241,6 +244,8 @@ def brief_reading_draft(
             for m in brief.mentions.select_related("entity").order_by("-role", "entity__name")
         ),
         series=_series_place(brief),
+        corrections=tuple(brief.corrections.all()),
+        retraction_notice=brief.retraction_notice,
     )
 
 

@@ -144,20 +144,23 @@ def brief_update(
     stored = Brief.objects.select_for_update().get(pk=brief.pk)
     if expected_version is not None and stored.version != expected_version:
         raise EditConflict(stored)
+    # Edit the stored row, not the caller's copy: that copy may predate a workflow step, and
+    # saving it whole would undo the step (status, live revision, approval).
     for name, value in fields.items():
-        setattr(brief, name, value)
-    brief.title = " ".join(brief.title.split())
-    brief.summary = brief.summary.strip()
-    brief.word_count = word_count(brief.body)
-    brief.last_edited_by = actor
-    brief.full_clean()
-    brief.save()
-    _set_relations(brief, regions=regions, tags=tags, authors=authors)
+        setattr(stored, name, value)
+    stored.title = " ".join(stored.title.split())
+    stored.summary = stored.summary.strip()
+    stored.word_count = word_count(stored.body)
+    stored.last_edited_by = actor
+    stored.full_clean()
+    stored.save(update_fields=[*EDITABLE_FIELDS, "word_count", "last_edited_by", "modified_at"])
+    _set_relations(stored, regions=regions, tags=tags, authors=authors)
     audit_event_record(
-        actor=actor, verb="brief.edited", target=brief, data={"fields": sorted(fields)}
+        actor=actor, verb="brief.edited", target=stored, data={"fields": sorted(fields)}
     )
     if record_revision:
-        brief_revision_record(actor=actor, brief=brief)
+        brief_revision_record(actor=actor, brief=stored)
+    brief.refresh_from_db()
     return brief
 
 
@@ -279,7 +282,16 @@ def brief_back_catalogue_status_set(
     brief.approved_hash = latest.content_hash if reviewed else ""
     brief.live_revision = latest if status == BriefStatus.PUBLISHED else None
     brief.full_clean()
-    brief.save()
+    brief.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "content_updated_at",
+            "approved_hash",
+            "live_revision",
+            "modified_at",
+        ]
+    )
     audit_event_record(
         actor=actor,
         verb="brief.back_catalogue_status_set",
