@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from advisory.digests import views as digest_views
+from advisory.workflow import admin_views as review_views
 
 admin.site.site_header = "Advisory desk"
 admin.site.site_title = "Advisory"
@@ -10,6 +11,25 @@ admin.site.index_title = "Desk"
 urlpatterns = [
     path("admin/outbox/", digest_views.outbox, name="outbox"),
     path("admin/outbox/<str:key>/", digest_views.outbox_detail, name="outbox-detail"),
+    path("admin/review-queue/", review_views.review_queue, name="review-queue"),
+    path(
+        "admin/briefs/brief/<int:object_id>/revisions/",
+        review_views.brief_revisions,
+        name="brief-revisions",
+    ),
+    path(
+        "admin/briefs/brief/<int:object_id>/revisions/compare/",
+        review_views.brief_revisions_compare,
+        name="brief-revisions-compare",
+    ),
+    path(
+        "admin/briefs/brief/<int:object_id>/history/workflow/",
+        review_views.brief_workflow_history,
+        name="brief-workflow-history",
+    ),
+    path(
+        "admin/briefs/brief/<int:brief_id>/comments/", include("advisory.workflow.admin_comments")
+    ),
     path("admin/", admin.site.urls),
     path("", include("advisory.portal.urls")),
 ]

@@ -14,8 +14,13 @@ from tests.commandline import REPO
 
 
 @contextmanager
-def celery_workers(count: int, *, concurrency: int = 1) -> Iterator[str]:
-    """Start `count` workers on a queue of their own; yields the queue name to send to."""
+def celery_workers(
+    count: int, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Start `count` workers on a queue of their own; yields the queue name to send to.
+
+    `extra_env` adds to the workers' environment, e.g. EMAIL_URL for a test's SMTP server.
+    """
     queue = f"test-{uuid.uuid4().hex[:12]}"
     database = connection.settings_dict
     broker = os.environ["REDIS_URL"]
@@ -27,6 +32,7 @@ def celery_workers(count: int, *, concurrency: int = 1) -> Iterator[str]:
             f"{database['PORT'] or 5432}/{database['NAME']}"
         ),
         "REDIS_URL": broker,
+        **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--queues", queue]
     command += ["--concurrency", str(concurrency), "--loglevel", "WARNING"]

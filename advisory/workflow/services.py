@@ -1,5 +1,6 @@
 import datetime
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -7,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from advisory.accounts.models import Role, User
+from advisory.accounts.models import STAFF_ROLES, Role, User
 from advisory.accounts.selectors import user_role
 from advisory.briefs.models import Brief, BriefRevision, BriefStatus, CorrectionNote
-from advisory.workflow.models import AuditEvent
+from advisory.workflow.models import AuditEvent, Comment
+from advisory.workflow.notifications import NOTIFIED_VERBS
+from advisory.workflow.selectors import brief_paragraphs, comment_thread_root, users_mentioned
 from advisory.workflow.transitions import (
     SYSTEM,
     TRANSITIONS,
@@ -40,6 +43,18 @@ def audit_event_record(
         reason=reason,
         data=data or {},
     )
+
+
+def _notify_on_commit(event: AuditEvent) -> None:
+    """Queue the event's emails for when the transaction commits: a change rolled back tells
+    nobody, and the worker finds the rows it reads committed."""
+    if event.verb not in NOTIFIED_VERBS:
+        return
+    # tasks.py imports this module (publish_due_briefs): import the task only when it is used.
+    from advisory.workflow.tasks import notify_brief_event
+
+    # robust: a broker outage is logged, and must not turn a committed move into an error.
+    transaction.on_commit(partial(notify_brief_event.delay, event.pk), robust=True)
 
 
 class TransitionRefused(ValidationError):
@@ -85,13 +100,14 @@ def _move(
     brief.status = transition.target
     brief.full_clean()
     brief.save(update_fields=["status", "modified_at", *fields])
-    audit_event_record(
+    event = audit_event_record(
         actor=actor,
         verb=f"brief.{transition.action.value}",
         target=brief,
         reason=reason,
         data={"from": previous, "to": brief.status, **(data or {})},
     )
+    _notify_on_commit(event)
     return brief
 
 
@@ -330,3 +346,115 @@ def brief_archive(*, actor: User, brief: Brief) -> Brief:
     brief = _brief_locked(brief)
     transition = _transition(Action.ARCHIVE, actor=actor, brief=brief)
     return _move(brief, transition, actor=actor)
+
+
+class CommentRefused(ValidationError):
+    """The comment cannot be added, resolved or reopened; the message says why."""
+
+
+def _comment_actor_check(actor: User) -> None:
+    if user_role(actor) not in STAFF_ROLES:
+        raise CommentRefused("Only the desk takes part in the review discussion.")
+
+
+def _anchor_checked(brief: Brief, anchor: str, anchor_text: str) -> tuple[str, str]:
+    """The anchor and the paragraph's opening as the comment keeps them, or CommentRefused."""
+    anchor = anchor.strip()
+    if not anchor:
+        return "", ""
+    paragraphs = {paragraph.anchor: paragraph for paragraph in brief_paragraphs(brief.body)}
+    if anchor not in paragraphs:
+        raise CommentRefused(f"The brief has no paragraph {anchor}: choose one from the list.")
+    # The opening is kept as it was, so the comment still makes sense after the text changes.
+    text = anchor_text.strip() or paragraphs[anchor].opening
+    return anchor, text[: Comment._meta.get_field("anchor_text").max_length]
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    actor: User,
+    brief: Brief,
+    body: str,
+    parent: Comment | None = None,
+    anchor: str = "",
+    anchor_text: str = "",
+) -> Comment:
+    """Comment on a brief, or reply in a thread; each desk member @mentioned is emailed."""
+    _comment_actor_check(actor)
+    body = body.strip()
+    if not body:
+        raise CommentRefused("Write the comment first.")
+    if parent is not None:
+        if parent.brief_id != brief.pk:
+            raise CommentRefused("That comment is on another brief: reply on its own page.")
+        if anchor.strip():
+            raise CommentRefused("A reply is about its thread's paragraph: it has no anchor.")
+        if comment_thread_root(parent).resolved_at is not None:
+            raise CommentRefused("This thread is resolved: reopen it to reply.")
+    anchor, anchor_text = _anchor_checked(brief, anchor, anchor_text)
+    comment = Comment(
+        brief=brief,
+        author=actor,
+        parent=parent,
+        body=body,
+        anchor=anchor,
+        anchor_text=anchor_text,
+    )
+    comment.full_clean()
+    comment.save()
+    mentioned = users_mentioned(body)
+    comment.mentioned.set(mentioned)
+    audit_event_record(
+        actor=actor,
+        verb="comment.added",
+        target=comment,
+        data={
+            "brief": brief.pk,
+            "parent": parent.pk if parent is not None else None,
+            "anchor": anchor,
+            "mentioned": [user.pk for user in mentioned],
+        },
+    )
+    if any(user.pk != actor.pk for user in mentioned):
+        # Imported here for the reason given in _notify_on_commit.
+        from advisory.workflow.tasks import notify_comment_mention
+
+        transaction.on_commit(partial(notify_comment_mention.delay, comment.pk), robust=True)
+    return comment
+
+
+def _thread_root_locked(comment: Comment) -> Comment:
+    return Comment.objects.select_for_update().get(pk=comment_thread_root(comment).pk)
+
+
+@transaction.atomic
+def comment_resolve(*, actor: User, comment: Comment) -> Comment:
+    """Resolve the thread the comment is in: the resolution is kept on the thread's root."""
+    _comment_actor_check(actor)
+    root = _thread_root_locked(comment)
+    if root.resolved_at is not None:
+        raise CommentRefused("This thread is already resolved.")
+    root.resolved_at = timezone.now()
+    root.resolved_by = actor
+    root.save(update_fields=["resolved_at", "resolved_by"])
+    audit_event_record(
+        actor=actor, verb="comment.resolved", target=root, data={"brief": root.brief_id}
+    )
+    return root
+
+
+@transaction.atomic
+def comment_reopen(*, actor: User, comment: Comment) -> Comment:
+    """Open the comment's thread again, to continue the discussion."""
+    _comment_actor_check(actor)
+    root = _thread_root_locked(comment)
+    if root.resolved_at is None:
+        raise CommentRefused("This thread is open already.")
+    root.resolved_at = None
+    root.resolved_by = None
+    root.save(update_fields=["resolved_at", "resolved_by"])
+    audit_event_record(
+        actor=actor, verb="comment.reopened", target=root, data={"brief": root.brief_id}
+    )
+    return root
