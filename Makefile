@@ -41,7 +41,7 @@ typecheck: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	SECRET_KEY=test-only DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import redis
 from django.db import connection
 
+from advisory.celery import app as celery_app
 from tests.commandline import REPO
 
 
@@ -41,9 +42,12 @@ def celery_workers(
         subprocess.Popen([*command, "--hostname", f"{queue}-{n}@%h"], cwd=REPO, env=env)
         for n in range(count)
     ]
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
     try:
         yield queue
     finally:
+        celery_app.conf.task_always_eager = eager
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -51,4 +55,6 @@ def celery_workers(
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        redis.Redis.from_url(broker).delete(queue)
+        # Follow-up tasks the workers queued (notifications) go to the default queue, which
+        # no test worker reads.
+        redis.Redis.from_url(broker).delete(queue, celery_app.conf.task_default_queue)

@@ -17,6 +17,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from advisory.celery import app as celery_app
+
 hypothesis_settings.register_profile(
     "advisory", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -44,6 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT = Path(tempfile.mkdtemp(prefix="advisory-static-"))
+    # Tasks run in the test's own process unless a test starts real workers
+    # (tests/celery_workers.py), so nothing is left queued on the broker.
+    celery_app.conf.task_always_eager = True
     # Test databases reuse ids from run to run: keep each run's cache entries apart.
     run = uuid.uuid4().hex[:8]
     for alias, cache in settings.CACHES.items():

@@ -191,7 +191,11 @@ def brief_revision_record(*, actor: User | None, brief: Brief) -> BriefRevision:
         brief.status = BriefStatus.IN_REVIEW
         brief.approved_hash = ""
         brief.approved_by = None
-        brief.save(update_fields=["status", "approved_hash", "approved_by", "modified_at"])
+        # Back in the queue: it waits from now, not from its first submission.
+        brief.submitted_at = timezone.now()
+        brief.save(
+            update_fields=["status", "approved_hash", "approved_by", "submitted_at", "modified_at"]
+        )
         audit_event_record(
             actor=actor,
             verb="brief.approval_reset",

@@ -155,7 +155,16 @@ def brief_request_changes(*, actor: User, brief: Brief, reason: str) -> Brief:
     transition = _transition(Action.REQUEST_CHANGES, actor=actor, brief=brief)
     if not reason.strip():
         raise TransitionRefused("Say what should change: the writer needs the reason.")
-    return _move(brief, transition, actor=actor, reason=reason.strip())
+    # The review is over; the resubmitted brief waits for whoever claims it next.
+    brief.reviewer = None
+    brief.review_due_at = None
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        reason=reason.strip(),
+        fields=["reviewer", "review_due_at"],
+    )
 
 
 @transaction.atomic
@@ -287,7 +296,8 @@ def briefs_publish_due(*, now: datetime.datetime | None = None, batch: int = 50)
             if _latest_revision(brief).content_hash != brief.approved_hash:
                 brief.approved_hash = ""
                 brief.status = BriefStatus.IN_REVIEW
-                brief.save(update_fields=["approved_hash", "status", "modified_at"])
+                brief.submitted_at = timezone.now()
+                brief.save(update_fields=["approved_hash", "status", "submitted_at", "modified_at"])
                 audit_event_record(
                     actor=None,
                     verb="brief.approval_reset",
@@ -311,7 +321,15 @@ def brief_withdraw(*, actor: User, brief: Brief, reason: str = "") -> Brief:
             "This brief is live: retract it, or publish its update, instead of withdrawing it."
         )
     brief.publish_at = None
-    return _move(brief, transition, actor=actor, reason=reason.strip(), fields=["publish_at"])
+    brief.reviewer = None
+    brief.review_due_at = None
+    return _move(
+        brief,
+        transition,
+        actor=actor,
+        reason=reason.strip(),
+        fields=["publish_at", "reviewer", "review_due_at"],
+    )
 
 
 @transaction.atomic
