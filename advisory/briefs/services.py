@@ -285,6 +285,8 @@ def brief_back_catalogue_status_set(
     reviewed = status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED, BriefStatus.PUBLISHED)
     brief.approved_hash = latest.content_hash if reviewed else ""
     brief.live_revision = latest if status == BriefStatus.PUBLISHED else None
+    if status == BriefStatus.IN_REVIEW:
+        brief.submitted_at = timezone.now()
     brief.full_clean()
     brief.save(
         update_fields=[
@@ -293,6 +295,7 @@ def brief_back_catalogue_status_set(
             "content_updated_at",
             "approved_hash",
             "live_revision",
+            "submitted_at",
             "modified_at",
         ]
     )
