@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
-from advisory.accounts.models import Role, User
+from advisory.accounts.models import AccessTier, Role, User
 from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Brief, BriefStatus, CorrectionNote
 from advisory.briefs.services import brief_create, brief_update
@@ -366,3 +367,24 @@ def test_an_edit_from_a_stale_copy_never_undoes_a_workflow_step() -> None:
     assert desk.brief.live_revision is not None
     assert desk.brief.live_revision.snapshot["body"] == "First text."
     assert desk.brief.body == "An edit after publication."
+
+
+def test_the_public_page_shows_the_live_version_until_an_update_is_published(
+    client: Client,
+) -> None:
+    desk = Desk()
+    brief_update(actor=desk.writer, brief=desk.brief, access_tier=AccessTier.PUBLIC)
+    desk.to(S.PUBLISHED)
+    brief_update(actor=desk.writer, brief=desk.brief, title="A new title, not yet approved")
+    page = client.get("/").content.decode()
+    assert "Basra" in page
+    assert "not yet approved" not in page
+
+    workflow.brief_submit(actor=desk.writer, brief=desk.brief)
+    assert "Basra" in client.get("/").content.decode(), "still live while the update is reviewed"
+    workflow.brief_approve(actor=desk.editor, brief=desk.brief)
+    workflow.brief_publish(actor=desk.editor, brief=desk.brief)
+    assert "A new title, not yet approved" in client.get("/").content.decode()
+
+    workflow.brief_retract(actor=desk.editor, brief=desk.brief, notice="Withdrawn from sale.")
+    assert "A new title" not in client.get("/").content.decode()
