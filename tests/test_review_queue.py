@@ -56,7 +56,15 @@ class Desk:
         return brief
 
     def claim(self, editor: User, brief: Brief, due_at: datetime.datetime | None = None) -> None:
-        workflow.brief_review_claim(actor=editor, brief=brief, due_at=due_at)
+        # Claimed while the due time was still ahead: an overdue review is one claimed earlier.
+        claimed_at = NOW if due_at is None else min(NOW, due_at - datetime.timedelta(hours=1))
+        with clock(claimed_at):
+            workflow.brief_review_claim(
+                actor=editor,
+                brief=brief,
+                due_at=due_at,
+                seen_reviewer_id=brief.reviewer_id,
+            )
 
 
 @pytest.fixture

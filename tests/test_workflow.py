@@ -388,3 +388,23 @@ def test_the_public_page_shows_the_live_version_until_an_update_is_published(
 
     workflow.brief_retract(actor=desk.editor, brief=desk.brief, notice="Withdrawn from sale.")
     assert "A new title" not in client.get("/").content.decode()
+
+
+def test_a_claim_made_meanwhile_is_not_taken_over_silently() -> None:
+    desk = Desk()
+    desk.to(S.IN_REVIEW)
+    workflow.brief_review_claim(actor=desk.editor, brief=desk.brief)
+    with pytest.raises(TransitionRefused, match=r"claimed the review .* in the meantime"):
+        workflow.brief_review_claim(actor=desk.editor2, brief=desk.brief, seen_reviewer_id=None)
+    workflow.brief_review_claim(
+        actor=desk.editor2, brief=desk.brief, seen_reviewer_id=desk.editor.pk
+    )
+    desk.brief.refresh_from_db()
+    assert desk.brief.reviewer == desk.editor2
+    with pytest.raises(TransitionRefused, match="already passed"):
+        workflow.brief_review_claim(
+            actor=desk.editor2,
+            brief=desk.brief,
+            seen_reviewer_id=desk.editor2.pk,
+            due_at=timezone.now() - datetime.timedelta(minutes=1),
+        )

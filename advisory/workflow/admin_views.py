@@ -152,15 +152,13 @@ def _claim(request: HttpRequest, user: User) -> HttpResponse:
     brief: Brief = form.cleaned_data["brief"]
     due_at: datetime.datetime | None = form.cleaned_data["due_at"]
     previous = brief.reviewer
-    if previous is not None and previous.pk not in (form.cleaned_data["claimed_by"], user.pk):
-        messages.error(
-            request,
-            f"{previous.byline} claimed the review of “{brief.title}” in the meantime: "
-            "claim it again to take it over.",
-        )
-        return redirect(back)
     try:
-        workflow.brief_review_claim(actor=user, brief=brief, due_at=due_at)
+        workflow.brief_review_claim(
+            actor=user,
+            brief=brief,
+            due_at=due_at,
+            seen_reviewer_id=form.cleaned_data["claimed_by"],
+        )
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
         return redirect(back)

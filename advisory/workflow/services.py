@@ -132,14 +132,30 @@ def brief_submit(*, actor: User, brief: Brief) -> Brief:
 
 @transaction.atomic
 def brief_review_claim(
-    *, actor: User, brief: Brief, due_at: datetime.datetime | None = None
+    *,
+    actor: User,
+    brief: Brief,
+    due_at: datetime.datetime | None = None,
+    seen_reviewer_id: int | None = None,
 ) -> Brief:
-    """An editor takes the review, so everyone sees who is on it, optionally with a due time."""
+    """An editor takes the review, so everyone sees who is on it, optionally with a due time.
+
+    `seen_reviewer_id` is the reviewer the editor saw when deciding (None: unclaimed); a
+    claim made since is not taken over silently.
+    """
     brief = _brief_locked(brief)
     if user_role(actor) not in EDITOR_ROLES:
         raise TransitionRefused("Only editors review briefs.")
     if brief.status != BriefStatus.IN_REVIEW:
         raise TransitionRefused("Only a brief in review can be claimed.")
+    if due_at is not None and due_at <= timezone.now():
+        raise TransitionRefused("The due time has already passed: choose a later one.")
+    if brief.reviewer_id not in (None, seen_reviewer_id, actor.pk):
+        reviewer = brief.reviewer.byline if brief.reviewer else "Another editor"
+        raise TransitionRefused(
+            f"{reviewer} claimed the review of “{brief.title}” in the meantime: "
+            "claim it again to take it over."
+        )
     brief.reviewer = actor
     brief.review_due_at = due_at
     brief.save(update_fields=["reviewer", "review_due_at", "modified_at"])
