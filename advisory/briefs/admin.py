@@ -1,5 +1,6 @@
 import datetime
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -379,41 +380,27 @@ class BriefAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name=f"{info}_preview",
-            ),
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name=f"{info}_import",
-            ),
-            path(
-                "<int:object_id>/workflow/",
-                self.admin_site.admin_view(self.transition_view),
-                name=f"{info}_transition",
-            ),
-            path(
-                "<int:object_id>/presence/",
-                self.admin_site.admin_view(self.presence_view),
-                name=f"{info}_presence",
-            ),
-            path(
+        routes: list[tuple[str, Callable[..., HttpResponse], str]] = [
+            ("preview/", self.preview_view, "preview"),
+            ("import/", self.import_view, "import"),
+            ("<int:object_id>/workflow/", self.transition_view, "transition"),
+            ("<int:object_id>/presence/", self.presence_view, "presence"),
+            (
                 "<int:object_id>/preview-links/",
-                self.admin_site.admin_view(self.preview_link_create_view),
-                name=f"{info}_preview_link_create",
+                self.preview_link_create_view,
+                "preview_link_create",
             ),
-            path(
+            (
                 "<int:object_id>/preview-links/<int:link_id>/revoke/",
-                self.admin_site.admin_view(self.preview_link_revoke_view),
-                name=f"{info}_preview_link_revoke",
+                self.preview_link_revoke_view,
+                "preview_link_revoke",
             ),
-            path(
-                "<int:object_id>/preview/",
-                self.admin_site.admin_view(self.preview_page_view),
-                name=f"{info}_preview_page",
+            ("<int:object_id>/preview/", self.preview_page_view, "preview_page"),
+        ]
+        return [
+            *(
+                path(route, self.admin_site.admin_view(view), name=f"{info}_{suffix}")
+                for route, view, suffix in routes
             ),
             *super().get_urls(),
         ]
