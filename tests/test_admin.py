@@ -540,17 +540,19 @@ def test_aliases_that_fold_to_the_same_name_are_a_form_error(writer_client: Clie
     assert not Alias.objects.exists()
 
 
-def test_an_entity_country_cannot_be_silently_kept_when_cleared(writer_client: Client) -> None:
+def test_an_entity_country_can_be_cleared(writer_client: Client, writer: User) -> None:
     entity = EntityFactory(country=RegionFactory())
     url = reverse("admin:entities_entity_change", args=[entity.pk])
     data = {**inline_data(writer_client.get(url)), "kind": "person", "name": "Renamed"}
+    data.pop("country", None)
 
     response = writer_client.post(url, data)
 
-    assert response.status_code == 200
-    assert any("not removed" in error for error in form_errors(response))
+    assert response.status_code == 302, form_errors(response)
     entity.refresh_from_db()
-    assert entity.name != "Renamed"
+    assert (entity.name, entity.country) == ("Renamed", None)
+    event = AuditEvent.objects.get(verb="entity.updated", actor=writer)
+    assert "country" in event.data["fields"]
 
 
 # Accounts -----------------------------------------------------------------------------

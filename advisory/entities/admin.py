@@ -2,7 +2,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -90,13 +89,6 @@ class EntityForm(forms.ModelForm):
         model = Entity
         fields = ("kind", "name", "description", "country")
 
-    def clean_country(self) -> Region | None:
-        country: Region | None = self.cleaned_data.get("country")
-        if country is None and self.instance.country_id is not None:
-            # entity_update reads an empty country as "leave it": say so rather than ignore it.
-            raise ValidationError("A country can be changed here but not removed.")
-        return country
-
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
@@ -180,7 +172,12 @@ class EntityAdmin(admin.ModelAdmin):
             # The form has already written its values onto obj; the service compares against
             # the stored row to know what changed.
             stored = Entity.objects.get(pk=obj.pk)
-            entity_update(actor=acting_user(request), entity=stored, **fields)
+            entity_update(
+                actor=acting_user(request),
+                entity=stored,
+                clear_country=data["country"] is None,
+                **fields,
+            )
             adopt_saved(obj, stored)
         else:
             adopt_saved(obj, entity_create(actor=acting_user(request), **fields))

@@ -139,13 +139,15 @@ def entity_update(
     name: str | None = None,
     description: str | None = None,
     country: Region | None = None,
+    clear_country: bool = False,
     aliases: Iterable[AliasSpec] = (),
     identifiers: Iterable[tuple[str, str]] = (),
     topics: Iterable[str] = (),
 ) -> bool:
     """Apply the given values; aliases, identifiers and topics are added, never removed.
 
-    Returns whether anything changed. An entity's slug never changes.
+    An absent value leaves the field as it is (imports rarely know everything); removing the
+    country takes `clear_country`. Returns whether anything changed. The slug never changes.
     """
     changed: list[str] = []
     if kind is not None and kind != entity.kind:
@@ -160,6 +162,9 @@ def entity_update(
         changed.append("description")
     if country is not None and country.pk != entity.country_id:
         entity.country = country
+        changed.append("country")
+    elif clear_country and entity.country_id is not None:
+        entity.country = None
         changed.append("country")
     merged_topics = sorted(set(entity.topics) | set(topics))
     if merged_topics != sorted(entity.topics):
