@@ -59,6 +59,18 @@ def staff_user(role: str = Role.WRITER, **kwargs: object) -> User:
     return user
 
 
+def client_reader(**kwargs: object) -> User:
+    """A reader in a client organisation of their own, assigned through the service."""
+    from advisory.accounts.services import membership_assign
+
+    user = UserFactory(**{"username": "reader", **kwargs})
+    membership_assign(
+        actor=None, user=user, organisation=OrganisationFactory(), role=Role.CLIENT_READER
+    )
+    user.refresh_from_db()
+    return user
+
+
 class RegionFactory(factory.django.DjangoModelFactory[Region]):
     class Meta:
         model = Region

@@ -30,6 +30,7 @@ from tests.factories import (
     RegionFactory,
     SourceFactory,
     UserFactory,
+    client_reader,
     staff_user,
 )
 
@@ -49,15 +50,6 @@ def writer() -> User:
 def writer_client(client: Client, writer: User) -> Client:
     client.force_login(writer)
     return client
-
-
-def client_reader() -> User:
-    reader = UserFactory(username="reader")
-    membership_assign(
-        actor=None, user=reader, organisation=OrganisationFactory(), role=Role.CLIENT_READER
-    )
-    reader.refresh_from_db()
-    return reader
 
 
 def management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:

@@ -18,12 +18,11 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from advisory.accounts.models import Role, User
-from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Brief
 from advisory.briefs.services import brief_create
 from advisory.workflow import services as workflow
 from advisory.workflow.admin_views import waiting_label
-from tests.factories import OrganisationFactory, UserFactory, staff_user
+from tests.factories import UserFactory, client_reader, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -88,15 +87,6 @@ def claim(client: Client, data: dict[str, Any]) -> list[str]:
     assert response.redirect_chain and response.redirect_chain[0][1] == 302
     assert response.status_code == 200
     return [str(message) for message in response.context["messages"]]
-
-
-def client_reader() -> User:
-    reader = UserFactory(username="reader")
-    membership_assign(
-        actor=None, user=reader, organisation=OrganisationFactory(), role=Role.CLIENT_READER
-    )
-    reader.refresh_from_db()
-    return reader
 
 
 def test_waiting_time_reads_as_hours_and_minutes() -> None:

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from advisory.accounts.models import Role, User
-from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Brief, MentionRole
 from advisory.briefs.services import (
     SourceSpec,
@@ -27,7 +26,12 @@ from advisory.workflow import services as workflow
 from advisory.workflow.admin_views import event_words
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import audit_event_record
-from tests.factories import EntityFactory, OrganisationFactory, UserFactory, staff_user
+from tests.factories import (
+    EntityFactory,
+    UserFactory,
+    client_reader,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,15 +107,6 @@ class Desk:
 @pytest.fixture
 def desk() -> Desk:
     return Desk()
-
-
-def client_reader() -> User:
-    reader = UserFactory(username="reader")
-    membership_assign(
-        actor=None, user=reader, organisation=OrganisationFactory(), role=Role.CLIENT_READER
-    )
-    reader.refresh_from_db()
-    return reader
 
 
 def test_the_revisions_list_summarises_each_revision_and_marks_live_and_approved(

@@ -12,13 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from advisory.accounts.models import AccessTier, Role, User
-from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Brief, BriefStatus, CorrectionNote
 from advisory.briefs.services import brief_create, brief_update
 from advisory.workflow import services as workflow
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import TransitionRefused
-from tests.factories import OrganisationFactory, UserFactory, staff_user
+from tests.factories import UserFactory, client_reader, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +42,7 @@ ALLOWED = {
 
 def actor_for(role: str) -> User:
     if role == "client_reader":
-        user = UserFactory()
-        membership_assign(
-            actor=None, user=user, organisation=OrganisationFactory(), role=Role.CLIENT_READER
-        )
-        return user
+        return client_reader(username=f"reader-{role}")
     if role == "nobody":
         return UserFactory()
     return staff_user(role=role)

@@ -16,7 +16,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponseNotAllowed,
     JsonResponse,
 )
 from django.shortcuts import redirect
@@ -25,6 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_POST
 
 from advisory.accounts.admin import acting_user, adopt_saved
 from advisory.accounts.selectors import user_role
@@ -378,11 +378,22 @@ class BriefAdmin(admin.ModelAdmin):
             byline.save()
             taken.add(byline.author_id)
 
+    def _brief_or_404(self, request: HttpRequest, object_id: int) -> Brief:
+        brief = self.get_object(request, str(object_id))
+        if brief is None:
+            raise Http404("No such brief.")
+        return brief
+
+    def _report_form_errors(self, request: HttpRequest, form: forms.Form) -> None:
+        """The change page's small action forms report their problems as messages."""
+        for errors in form.errors.values():
+            self.message_user(request, " ".join(map(str, errors)), level=messages.ERROR)
+
     def get_urls(self) -> list[URLPattern]:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
-        routes: list[tuple[str, Callable[..., HttpResponse], str]] = [
+        # Actions answer POST only; the two pages a browser opens answer GET.
+        actions: list[tuple[str, Callable[..., HttpResponse], str]] = [
             ("preview/", self.preview_view, "preview"),
-            ("import/", self.import_view, "import"),
             ("<int:object_id>/workflow/", self.transition_view, "transition"),
             ("<int:object_id>/presence/", self.presence_view, "presence"),
             (
@@ -395,20 +406,25 @@ class BriefAdmin(admin.ModelAdmin):
                 self.preview_link_revoke_view,
                 "preview_link_revoke",
             ),
+        ]
+        pages: list[tuple[str, Callable[..., HttpResponse], str]] = [
+            ("import/", self.import_view, "import"),
             ("<int:object_id>/preview/", self.preview_page_view, "preview_page"),
         ]
         return [
             *(
-                path(route, self.admin_site.admin_view(view), name=f"{info}_{suffix}")
-                for route, view, suffix in routes
+                path(route, self.admin_site.admin_view(require_POST(view)), name=f"{info}_{name}")
+                for route, view, name in actions
+            ),
+            *(
+                path(route, self.admin_site.admin_view(view), name=f"{info}_{name}")
+                for route, view, name in pages
             ),
             *super().get_urls(),
         ]
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """The live preview: the posted text rendered as a fragment of the client's page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         form = PreviewForm(request.POST)
@@ -497,16 +513,11 @@ class BriefAdmin(admin.ModelAdmin):
 
     def transition_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Apply one workflow action from the change page; refusals come back as messages."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        brief = self.get_object(request, str(object_id))
-        if brief is None:
-            raise Http404("No such brief.")
+        brief = self._brief_or_404(request, object_id)
         actor = acting_user(request)
         form = TransitionForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                self.message_user(request, " ".join(map(str, errors)), level=messages.ERROR)
+            self._report_form_errors(request, form)
             return redirect("admin:briefs_brief_change", brief.pk)
         data = form.cleaned_data
         action = Action(data["action"])
@@ -548,28 +559,21 @@ class BriefAdmin(admin.ModelAdmin):
 
     def presence_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """The edit page's heartbeat: I still have it open; who else does?"""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        brief = self.get_object(request, str(object_id))
-        if brief is None or not self.has_view_or_change_permission(request, brief):
+        brief = self._brief_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, brief):
             raise Http404("No such brief.")
         others = brief_editors_heartbeat(brief_id=brief.pk, user=acting_user(request))
         return JsonResponse({"others": others})
 
     def preview_link_create_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """An editor makes an expiring link; its URL is shown this once and never stored."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        brief = self.get_object(request, str(object_id))
-        if brief is None:
-            raise Http404("No such brief.")
+        brief = self._brief_or_404(request, object_id)
         actor = acting_user(request)
         if user_role(actor) not in EDITOR_ROLES:
             raise PermissionDenied
         form = PreviewLinkForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                self.message_user(request, " ".join(map(str, errors)), level=messages.ERROR)
+            self._report_form_errors(request, form)
             return redirect("admin:briefs_brief_change", brief.pk)
         link, token = preview_link_create(
             actor=actor,
@@ -589,11 +593,9 @@ class BriefAdmin(admin.ModelAdmin):
     def preview_link_revoke_view(
         self, request: HttpRequest, object_id: int, link_id: int
     ) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        brief = self.get_object(request, str(object_id))
-        link = brief.preview_links.filter(pk=link_id).first() if brief is not None else None
-        if brief is None or link is None:
+        brief = self._brief_or_404(request, object_id)
+        link = brief.preview_links.filter(pk=link_id).first()
+        if link is None:
             raise Http404("No such preview link.")
         actor = acting_user(request)
         if user_role(actor) not in EDITOR_ROLES:
@@ -604,9 +606,7 @@ class BriefAdmin(admin.ModelAdmin):
 
     def preview_page_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """The saved brief on a page of its own, styled as clients will read it."""
-        brief = self.get_object(request, str(object_id))
-        if brief is None:
-            raise Http404("No such brief.")
+        brief = self._brief_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, brief):
             raise PermissionDenied
         response = TemplateResponse(

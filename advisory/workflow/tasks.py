@@ -17,15 +17,16 @@ def publish_due_briefs() -> list[int]:
 
 # What a mail server or the network does for a while: worth trying again, later and later.
 _MAIL_TROUBLE = (smtplib.SMTPException, ConnectionError, TimeoutError)
-
-
-@shared_task(
+mail_task = shared_task(
     acks_late=True,
     autoretry_for=_MAIL_TROUBLE,
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
 )
+
+
+@mail_task
 def notify_brief_event(event_id: int) -> int:
     """Email the people a workflow event on a brief concerns; returns how many were written to.
 
@@ -38,13 +39,7 @@ def notify_brief_event(event_id: int) -> int:
     return brief_event_notify(brief=brief, event=event)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=_MAIL_TROUBLE,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@mail_task
 def notify_comment_mention(comment_id: int) -> int:
     """Email the desk members a comment @mentions; returns how many were written to."""
     comment = Comment.objects.select_related("brief", "author").get(pk=comment_id)
