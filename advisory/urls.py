@@ -31,5 +31,6 @@ urlpatterns = [
         "admin/briefs/brief/<int:brief_id>/comments/", include("advisory.workflow.admin_comments")
     ),
     path("admin/", admin.site.urls),
+    path("account/", include("advisory.accounts.urls")),
     path("", include("advisory.portal.urls")),
 ]

@@ -1,11 +1,14 @@
 """factory-boy factories. They build rows directly, for arranging tests; code under test
 goes through the services."""
 
+import datetime
+from collections.abc import Iterable
+
 import factory
 from django.utils import timezone
 
 from advisory.accounts.models import AccessTier, Membership, Organisation, Role, User
-from advisory.briefs.models import Brief, BriefStatus, Mention, Source
+from advisory.briefs.models import Brief, BriefStatus, Mention, MentionRole, Source
 from advisory.entities.models import Alias, Entity, EntityKind, Region
 from advisory.lib.text import normalise_name
 
@@ -151,3 +154,40 @@ class SourceFactory(factory.django.DjangoModelFactory[Source]):
 
 
 __all__ = ["DEFAULT_PASSWORD", "Membership"]
+
+
+def published_brief(
+    *,
+    regions: Iterable[Region] = (),
+    tags: Iterable[str] = (),
+    subjects: Iterable[Entity] = (),
+    mentioned: Iterable[Entity] = (),
+    authors: Iterable[User] = (),
+    published_at: datetime.datetime | None = None,
+    **fields: object,
+) -> Brief:
+    """A live brief with its classification, published the way the back catalogue is.
+
+    `fields` go to the brief (title, body, access_tier, kind…); its regions, tags, entity links
+    and authors are set before its revision is recorded, so its publication carries them.
+    """
+    from advisory.briefs.models import BriefAuthor
+    from advisory.briefs.services import brief_back_catalogue_status_set, brief_revision_record
+
+    brief = BriefFactory(**fields)
+    brief.regions.set(list(regions))
+    brief.tags.set(list(tags))
+    for role, entities in ((MentionRole.SUBJECT, subjects), (MentionRole.MENTIONED, mentioned)):
+        for entity in entities:
+            Mention.objects.create(brief=brief, entity=entity, role=role)
+    for position, author in enumerate(authors):
+        BriefAuthor.objects.create(brief=brief, author=author, position=position)
+    brief_revision_record(actor=None, brief=brief)
+    brief_back_catalogue_status_set(
+        actor=None,
+        brief=brief,
+        status=BriefStatus.PUBLISHED,
+        published_at=published_at or timezone.now(),
+    )
+    brief.refresh_from_db()
+    return brief

@@ -113,3 +113,65 @@ class Membership(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
+
+
+class Follow(models.Model):
+    """A reader follows an entity, a tag or a region: the portal's home and digests use it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follows")
+    entity = models.ForeignKey(
+        "entities.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        "entities.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(entity__isnull=False, tag__isnull=True, region__isnull=True)
+                    | models.Q(entity__isnull=True, tag__isnull=False, region__isnull=True)
+                    | models.Q(entity__isnull=True, tag__isnull=True, region__isnull=False)
+                ),
+                name="follow_exactly_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "entity"],
+                condition=models.Q(entity__isnull=False),
+                name="follow_entity_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"],
+                condition=models.Q(tag__isnull=False),
+                name="follow_tag_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "region"],
+                condition=models.Q(region__isnull=False),
+                name="follow_region_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.entity or self.tag or self.region}"
+
+
+class FeedKey(models.Model):
+    """The secret behind a reader's private feed URLs.
+
+    The URL token is derived from the user and `version` with the site's secret key, so no
+    secret is stored; resetting bumps the version and every old feed URL stops working.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="feed_key")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reset_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Feed key of {self.user} (version {self.version})"

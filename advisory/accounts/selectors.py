@@ -1,6 +1,22 @@
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass, replace
 
-from advisory.accounts.models import STAFF_ROLES, Organisation, Role, User
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from advisory.accounts.models import (
+    STAFF_ROLES,
+    AccessTier,
+    FeedKey,
+    Follow,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
+from advisory.entities.models import Region
 
 
 def membership_refusal(
@@ -34,3 +50,111 @@ def user_role(user: User | None) -> Role | None:
         return Role.DESK_ADMIN
     membership = getattr(user, "membership", None)
     return Role(membership.role) if membership is not None else None
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What one user may read in full. Every client door asks `entitlement_of` and nothing else.
+
+    `tier` is the highest access tier readable; public briefs are readable by everyone.
+    `region_ids` lists the regions and countries covered (a region covers its countries), None
+    meaning every region; `topic_ids` the tags the contract is limited to, None meaning all.
+    `refusal` says, for a signed-in reader who gets only public briefs, why.
+    """
+
+    tier: AccessTier
+    region_ids: frozenset[int] | None
+    topic_ids: frozenset[int] | None
+    organisation: Organisation | None = None
+    refusal: str = ""
+
+    @property
+    def is_desk(self) -> bool:
+        return self.organisation is not None and self.organisation.kind == Organisation.Kind.DESK
+
+
+PUBLIC_ONLY = Entitlement(tier=AccessTier.PUBLIC, region_ids=frozenset(), topic_ids=None)
+
+
+def entitlement_of(user: User | AnonymousUser | None) -> Entitlement:
+    """What the user may read: the desk reads everything live; a client reader reads what the
+    organisation's contract covers while it runs and the reader holds one of its seats;
+    everyone else reads public briefs.
+
+    Costs at most four queries, once per user object (a request's user keeps it).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return PUBLIC_ONLY
+    cached: Entitlement | None = getattr(user, "_entitlement", None)
+    if cached is None:
+        cached = _entitlement_resolved(user)
+        user._entitlement = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _entitlement_resolved(user: User) -> Entitlement:
+    if user.is_superuser:
+        return Entitlement(tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None)
+    membership = Membership.objects.filter(user=user).select_related("organisation").first()
+    if membership is None:
+        return replace(PUBLIC_ONLY, refusal="Your account does not belong to a subscriber.")
+    organisation = membership.organisation
+    if organisation.kind == Organisation.Kind.DESK:
+        return Entitlement(
+            tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None, organisation=organisation
+        )
+    public = replace(PUBLIC_ONLY, organisation=organisation)
+    if organisation.expires_on is not None and organisation.expires_on < timezone.localdate():
+        return replace(
+            public,
+            refusal=f"{organisation}'s subscription ended on {organisation.expires_on:%-d %B %Y}.",
+        )
+    seated_before = Membership.objects.filter(organisation=organisation).filter(
+        Q(created_at__lt=membership.created_at)
+        | Q(created_at=membership.created_at, pk__lt=membership.pk)
+    )
+    if seated_before.count() >= organisation.seats:
+        return replace(
+            public, refusal=f"{organisation} has more readers than its {organisation.seats} seats."
+        )
+    regions = Region.objects.filter(
+        Q(entitled_organisations=organisation) | Q(parent__entitled_organisations=organisation)
+    )
+    topics = frozenset(organisation.topics.values_list("pk", flat=True))
+    return Entitlement(
+        tier=AccessTier(organisation.tier),
+        region_ids=frozenset(regions.values_list("pk", flat=True)),
+        topic_ids=topics or None,
+        organisation=organisation,
+    )
+
+
+def _feed_signature(user_id: int, version: int) -> str:
+    return salted_hmac("advisory.feed-token", f"{user_id}.{version}").hexdigest()[:40]
+
+
+def feed_token_of(user: User) -> str:
+    """The private token in the reader's feed URLs; it changes when the reader resets it."""
+    version = FeedKey.objects.filter(user=user).values_list("version", flat=True).first() or 1
+    return f"{user.pk}.{_feed_signature(user.pk, version)}"
+
+
+def feed_user_for_token(token: str) -> User | None:
+    """The active user whose current feed token this is, or None for a wrong or reset token."""
+    user_id, _, signature = token.partition(".")
+    if not user_id.isdigit() or not signature:
+        return None
+    user = User.objects.filter(pk=int(user_id), is_active=True).first()
+    if user is None:
+        return None
+    version = FeedKey.objects.filter(user=user).values_list("version", flat=True).first() or 1
+    if not constant_time_compare(signature, _feed_signature(user.pk, version)):
+        return None
+    return user
+
+
+def follows_of(user: User | AnonymousUser) -> list[Follow]:
+    """What the reader follows, newest first, with the entity, tag or region loaded."""
+    if not user.is_authenticated:
+        return []
+    return list(Follow.objects.filter(user=user).select_related("entity", "tag", "region"))

@@ -1,15 +1,18 @@
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from taggit.models import Tag
 
 from advisory.accounts.models import (
     STAFF_ROLES,
     AccessTier,
+    FeedKey,
+    Follow,
     Membership,
     Organisation,
     Role,
@@ -17,7 +20,7 @@ from advisory.accounts.models import (
 )
 from advisory.accounts.roles import ROLE_PERMISSIONS, group_name
 from advisory.accounts.selectors import membership_refusal
-from advisory.entities.models import Region
+from advisory.entities.models import Entity, Region
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.services import audit_event_record
 
@@ -177,3 +180,64 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
 
 def _role_groups_clear(user: User) -> None:
     user.groups.remove(*Group.objects.filter(name__in=[group_name(r) for r in Role]))
+
+
+FollowTarget: TypeAlias = Entity | Tag | Region
+
+
+def _follow_field(target: FollowTarget) -> str:
+    if isinstance(target, Entity):
+        return "entity"
+    if isinstance(target, Tag):
+        return "tag"
+    return "region"
+
+
+@transaction.atomic
+def follow_add(*, actor: User, target: FollowTarget) -> Follow:
+    """The reader follows an entity, a tag or a region; following it again changes nothing."""
+    if not actor.is_authenticated:
+        raise ValidationError("Sign in to follow.")
+    lookup: dict[str, Any] = {_follow_field(target): target}
+    follow, created = Follow.objects.get_or_create(user=actor, **lookup)
+    if created:
+        audit_event_record(
+            actor=actor, verb="follow.added", target=follow, data={_follow_field(target): target.pk}
+        )
+    return follow
+
+
+@transaction.atomic
+def follow_remove(*, actor: User, target: FollowTarget) -> None:
+    """The reader stops following; unfollowing what one does not follow changes nothing."""
+    follow = Follow.objects.filter(user=actor, **{_follow_field(target): target}).first()
+    if follow is None:
+        return
+    audit_event_record(
+        actor=actor, verb="follow.removed", target=follow, data={_follow_field(target): target.pk}
+    )
+    follow.delete()
+
+
+@transaction.atomic
+def feed_key_reset(*, actor: User) -> FeedKey:
+    """Every private feed URL the reader had stops working; new ones take their place."""
+    key, created = FeedKey.objects.select_for_update().get_or_create(user=actor)
+    if not created:
+        key.version += 1
+        key.reset_at = timezone.now()
+        key.save(update_fields=["version", "reset_at"])
+    audit_event_record(
+        actor=actor, verb="feed_key.reset", target=key, data={"version": key.version}
+    )
+    return key
+
+
+def feed_key_used(*, user: User) -> None:
+    """Remember when a private feed URL was last read (at most once a minute: readers poll)."""
+    now = timezone.now()
+    key, created = FeedKey.objects.get_or_create(user=user, defaults={"last_used_at": now})
+    if not created and (
+        key.last_used_at is None or now - key.last_used_at > datetime.timedelta(minutes=1)
+    ):
+        FeedKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier
 from advisory.lib.markdown import reading_minutes
@@ -324,3 +326,118 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} ({self.get_role_display()})"
+
+
+class Publication(models.Model):
+    """What clients read of a brief: its live revision, copied out when it is published.
+
+    Every client door (portal, search, feeds, API, digests) reads this table and nothing else,
+    so text in review or scheduled never shows, and the live version's classification (tier,
+    regions, tags, entities) sits in columns and join tables that SQL can filter on. Written only
+    by the workflow's publish, retract and archive services.
+    """
+
+    brief = models.OneToOneField(
+        Brief, primary_key=True, on_delete=models.CASCADE, related_name="publication"
+    )
+    revision = models.ForeignKey(BriefRevision, on_delete=models.PROTECT, related_name="+")
+    slug = models.SlugField(max_length=255, unique=True)
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML; empty once retracted.")
+    kind = models.CharField(max_length=20, choices=BriefKind.choices)
+    access_tier = models.PositiveSmallIntegerField(choices=AccessTier.choices)
+    authors = models.JSONField(default=list, help_text='[{"name": …, "bio": …}] in byline order.')
+    word_count = models.PositiveIntegerField(default=0)
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="publications"
+    )
+    series_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    published_at = models.DateTimeField(db_index=True, help_text="First publication.")
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Last published update.")
+    visible_at = models.DateTimeField(
+        db_index=True, help_text="When the version clients now read went live."
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retraction_notice = models.TextField(blank=True)
+    regions = models.ManyToManyField(
+        "entities.Region", related_name="publications", through="PublicationRegion"
+    )
+    tags = models.ManyToManyField(Tag, related_name="publications", through="PublicationTag")
+    entities = models.ManyToManyField(
+        "entities.Entity", related_name="publications", through="PublicationEntity"
+    )
+    # Filled and GIN-indexed on PostgreSQL only: title above summary above body.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(access_tier__gte=0, access_tier__lte=2),
+                name="publication_access_tier_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(retracted_at__isnull=True)
+                | (~Q(retraction_notice="") & Q(body_html="")),
+                name="publication_retracted_has_notice_and_no_body",
+            ),
+            models.CheckConstraint(
+                condition=Q(visible_at__gte=models.F("published_at")),
+                name="publication_visible_after_first_publication",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+
+class PublicationRegion(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE)
+    region = models.ForeignKey("entities.Region", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "region"], name="publication_region_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} · {self.region_id}"
+
+
+class PublicationTag(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "tag"], name="publication_tag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} · {self.tag_id}"
+
+
+class PublicationEntity(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE)
+    entity = models.ForeignKey("entities.Entity", on_delete=models.CASCADE)
+    role = models.CharField(max_length=10, choices=MentionRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "entity"], name="publication_entity_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=MentionRole.values), name="publication_entity_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} · {self.entity_id}"

@@ -21,6 +21,7 @@ from advisory.briefs.models import (
     Series,
     Source,
 )
+from advisory.briefs.publication import publication_remove, publication_write
 from advisory.briefs.selectors import brief_snapshot, preview_token_hash, snapshot_hash
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
@@ -299,6 +300,10 @@ def brief_back_catalogue_status_set(
             "modified_at",
         ]
     )
+    if status == BriefStatus.PUBLISHED:
+        publication_write(brief=brief, revision=latest, now=published_at or timezone.now())
+    else:
+        publication_remove(brief=brief)
     audit_event_record(
         actor=actor,
         verb="brief.back_catalogue_status_set",

@@ -7,7 +7,11 @@ from advisory.portal import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"briefs": selectors.public_briefs_latest()})
+    return render(
+        request,
+        "portal/home.html",
+        {"briefs": selectors.publications_for(request.user).filter(retracted_at__isnull=True)[:20]},
+    )
 
 
 def preview_link(request: HttpRequest, token: str) -> HttpResponse:

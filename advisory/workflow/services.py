@@ -11,6 +11,11 @@ from django.utils import timezone
 from advisory.accounts.models import STAFF_ROLES, Role, User
 from advisory.accounts.selectors import user_role
 from advisory.briefs.models import Brief, BriefRevision, BriefStatus, CorrectionNote
+from advisory.briefs.publication import (
+    publication_remove,
+    publication_retract,
+    publication_write,
+)
 from advisory.workflow.models import AuditEvent, Comment
 from advisory.workflow.notifications import NOTIFIED_VERBS
 from advisory.workflow.selectors import brief_paragraphs, comment_thread_root, users_mentioned
@@ -261,6 +266,7 @@ def _publish(
                 brief=brief, note=correction_note.strip(), created_by=actor
             )
     brief.live_revision = revision
+    publication_write(brief=brief, revision=revision, now=now)
     brief.publish_at = None
     brief.reviewer = None
     brief.review_due_at = None
@@ -366,6 +372,7 @@ def brief_retract(*, actor: User, brief: Brief, notice: str) -> Brief:
         raise TransitionRefused("Write the retraction notice clients will read instead.")
     brief.retraction_notice = notice.strip()
     brief.retracted_at = timezone.now()
+    publication_retract(brief=brief, notice=brief.retraction_notice, now=brief.retracted_at)
     return _move(
         brief,
         transition,
@@ -379,6 +386,7 @@ def brief_retract(*, actor: User, brief: Brief, notice: str) -> Brief:
 def brief_archive(*, actor: User, brief: Brief) -> Brief:
     brief = _brief_locked(brief)
     transition = _transition(Action.ARCHIVE, actor=actor, brief=brief)
+    publication_remove(brief=brief)
     return _move(brief, transition, actor=actor)
 
 

@@ -1,0 +1,101 @@
+"""Keeping `Publication`, the clients' copy of each live brief, in step with the workflow.
+
+Called only from inside the workflow's publish, retract and archive services, in their
+transaction, under their row lock: a brief and what clients read of it never disagree.
+"""
+
+import datetime
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.db.models import Value
+
+from advisory.briefs.models import (
+    Brief,
+    BriefAuthor,
+    BriefRevision,
+    Mention,
+    Publication,
+    PublicationEntity,
+    PublicationRegion,
+    PublicationTag,
+)
+from advisory.lib.markdown import render_markdown
+
+SEARCH_CONFIG = "english"
+
+
+def publication_write(
+    *, brief: Brief, revision: BriefRevision, now: datetime.datetime
+) -> Publication:
+    """Copy the revision going live into the brief's publication, with its classification.
+
+    The revision is the brief's latest (publishing checks that it is the approved one), so the
+    brief's own regions, tags and entity links are the revision's.
+    """
+    snapshot = revision.snapshot
+    first = not Publication.objects.filter(brief=brief).exists()
+    bylines = BriefAuthor.objects.filter(brief=brief).select_related("author")
+    publication, _ = Publication.objects.update_or_create(
+        brief=brief,
+        defaults={
+            "revision": revision,
+            "slug": brief.slug,
+            "title": snapshot["title"],
+            "summary": snapshot["summary"],
+            "body_html": render_markdown(snapshot["body"]),
+            "kind": brief.kind,
+            "access_tier": brief.access_tier,
+            "authors": [{"name": b.author.byline, "bio": b.author.bio} for b in bylines],
+            "word_count": brief.word_count,
+            "series": brief.series,
+            "series_position": brief.series_position,
+            "published_at": brief.published_at or now,
+            "updated_at": None if first else now,
+            "visible_at": now,
+            "retracted_at": None,
+            "retraction_notice": "",
+        },
+    )
+    PublicationRegion.objects.filter(publication=publication).delete()
+    PublicationRegion.objects.bulk_create(
+        PublicationRegion(publication=publication, region=region) for region in brief.regions.all()
+    )
+    PublicationTag.objects.filter(publication=publication).delete()
+    PublicationTag.objects.bulk_create(
+        PublicationTag(publication=publication, tag=tag) for tag in brief.tags.all()
+    )
+    PublicationEntity.objects.filter(publication=publication).delete()
+    PublicationEntity.objects.bulk_create(
+        PublicationEntity(publication=publication, entity_id=m.entity_id, role=m.role)
+        for m in Mention.objects.filter(brief=brief)
+    )
+    _search_vector_set(publication, body=snapshot["body"])
+    return publication
+
+
+def publication_retract(*, brief: Brief, notice: str, now: datetime.datetime) -> None:
+    """Clients keep the record (title, summary, dates) but read the notice instead of the body."""
+    publication = Publication.objects.filter(brief=brief).first()
+    if publication is None:
+        return
+    publication.body_html = ""
+    publication.retraction_notice = notice
+    publication.retracted_at = now
+    publication.save(update_fields=["body_html", "retraction_notice", "retracted_at"])
+    _search_vector_set(publication, body="")
+
+
+def publication_remove(*, brief: Brief) -> None:
+    """An archived brief leaves the portal; the brief and its revisions stay with the desk."""
+    Publication.objects.filter(brief=brief).delete()
+
+
+def _search_vector_set(publication: Publication, *, body: str) -> None:
+    if connection.vendor != "postgresql":
+        return
+    Publication.objects.filter(pk=publication.pk).update(
+        search_vector=SearchVector(Value(publication.title), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Value(publication.summary), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(Value(body), weight="C", config=SEARCH_CONFIG)
+    )
