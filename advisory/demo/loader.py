@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from advisory.accounts.models import AccessTier, Organisation, Role, User
-from advisory.accounts.services import membership_assign, organisation_create, user_create
+from advisory.accounts.selectors import follows_of
+from advisory.accounts.services import (
+    follow_add,
+    membership_assign,
+    organisation_create,
+    user_create,
+)
 from advisory.briefs.models import Brief, Series
 from advisory.briefs.services import (
     SourceSpec,
@@ -36,6 +42,7 @@ from advisory.lib.slugs import unique_slug
 from advisory.lib.text import normalise_name
 
 DEMO_PASSWORD = "advisory-demo"
+DEMO_FOLLOWED_ENTITIES = ("kataib-hezbollah", "asaib-ahl-al-haq")
 
 
 @dataclass(frozen=True)
@@ -286,4 +293,16 @@ def load_demo(progress: Callable[[str], None]) -> list[DemoUser]:
     with transaction.atomic():
         created, kept = _load_briefs(users, entities)
         progress(f"briefs: {created} created, {kept} already there")
+    with transaction.atomic():
+        follows = _load_follows(users, entities)
+        progress(f"follows: {follows}")
     return list(DEMO_USERS)
+
+
+def _load_follows(users: dict[str, User], entities: dict[str, Entity]) -> int:
+    """The demo reader already follows an actor and a country, so home and feeds show it."""
+    reader = users["reader"]
+    for target in (entities[key] for key in DEMO_FOLLOWED_ENTITIES):
+        follow_add(actor=reader, target=target)
+    follow_add(actor=reader, target=Region.objects.get(iso_code="IQ"))
+    return len(follows_of(reader))
