@@ -35,13 +35,13 @@ def _middle_east() -> tuple[Region, Region, Region]:
 
 
 def _readable_slugs(user: object) -> set[str]:
-    return set(publications_readable(user).values_list("slug", flat=True))  # type: ignore[arg-type]
+    return set(publications_readable(user).values_list("slug", flat=True))
 
 
 def test_a_visitor_reads_public_briefs_only() -> None:
     public = published_brief(access_tier=AccessTier.PUBLIC)
     standard = published_brief(access_tier=AccessTier.STANDARD)
-    known = {p.slug: p.readable for p in publications_for(AnonymousUser())}  # type: ignore[attr-defined]
+    known = {p.slug: p.readable for p in publications_for(AnonymousUser())}
     assert known == {public.slug: True, standard.slug: False}
 
 
@@ -108,9 +108,7 @@ def test_readers_beyond_the_seat_count_read_public_briefs_only() -> None:
     organisation = OrganisationFactory(seats=2)
     readers = [UserFactory(username=f"seat{n}") for n in range(2)]
     for user in readers:
-        membership_assign(
-            actor=None, user=user, organisation=organisation, role=Role.CLIENT_READER
-        )
+        membership_assign(actor=None, user=user, organisation=organisation, role=Role.CLIENT_READER)
     organisation.seats = 1
     organisation.save()
     standard = published_brief()
@@ -249,6 +247,6 @@ class TestEntitlementProperty(HypothesisTestCase):
             brief_regions=brief_regions,
             brief_tags=brief_tags,
         )
-        readable = publications_for(reader).get(pk=brief.pk).readable  # type: ignore[attr-defined]
+        readable = publications_for(reader).get(pk=brief.pk).readable
         assert readable is expected
         assert Publication.objects.filter(pk=brief.pk).exists()

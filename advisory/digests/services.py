@@ -1,0 +1,212 @@
+"""Subscriptions and the runs that the beat creates for them."""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from taggit.models import Tag
+
+from advisory.accounts.models import User
+from advisory.briefs.models import BriefKind, Publication
+from advisory.digests.models import (
+    Delivery,
+    DigestRun,
+    Frequency,
+    Subscription,
+    SubscriptionStatus,
+)
+from advisory.digests.schedule import next_delivery_after, timezone_valid
+from advisory.entities.models import Entity, Region
+from advisory.workflow.services import audit_event_record
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What a subscriber chooses; the same for a portal reader and an external subscriber."""
+
+    frequency: str
+    delivery_time: datetime.time = datetime.time(7, 0)
+    timezone: str = "Europe/London"
+    weekday: int = 0
+    kinds: Sequence[str] = ()
+    use_follows: bool = True
+    regions: Iterable[Region] = ()
+    tags: Iterable[Tag] = ()
+    entities: Iterable[Entity] = ()
+
+
+def _preferences_checked(preferences: Preferences) -> None:
+    errors: dict[str, str] = {}
+    if preferences.frequency not in Frequency.values:
+        errors["frequency"] = "Choose immediate alerts, a daily or a weekly digest."
+    if not timezone_valid(preferences.timezone):
+        errors["timezone"] = f"“{preferences.timezone}” is not a timezone we know."
+    if not 0 <= preferences.weekday <= 6:
+        errors["weekday"] = "Choose a day of the week."
+    unknown = sorted(set(preferences.kinds) - set(BriefKind.values))
+    if unknown:
+        errors["kinds"] = f"Unknown kind of brief: {', '.join(unknown)}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(subscription: Subscription, preferences: Preferences) -> None:
+    subscription.frequency = preferences.frequency
+    subscription.delivery_time = preferences.delivery_time
+    subscription.timezone = preferences.timezone
+    subscription.weekday = preferences.weekday
+    subscription.kinds = sorted(set(preferences.kinds))
+    subscription.use_follows = preferences.use_follows
+
+
+def _schedule_from(subscription: Subscription, moment: datetime.datetime) -> None:
+    subscription.next_due_at = next_delivery_after(
+        moment,
+        frequency=subscription.frequency,
+        delivery_time=subscription.delivery_time,
+        timezone=subscription.timezone,
+        weekday=subscription.weekday,
+    )
+
+
+def _relations_set(subscription: Subscription, preferences: Preferences) -> None:
+    subscription.regions.set(list(preferences.regions))
+    subscription.tags.set(list(preferences.tags))
+    subscription.entities.set(list(preferences.entities))
+
+
+@transaction.atomic
+def subscription_save(*, actor: User, preferences: Preferences) -> Subscription:
+    """A portal reader subscribes, or changes the subscription of that frequency.
+
+    The reader's address is the account's, so there is nothing to confirm: it is active at
+    once, and its first window starts now (no back catalogue lands in the first email).
+    """
+    _preferences_checked(preferences)
+    if not actor.email:
+        raise ValidationError({"email": "Add an email address to your account first."})
+    now = timezone.now()
+    subscription = (
+        Subscription.objects.select_for_update()
+        .filter(user=actor, frequency=preferences.frequency)
+        .first()
+    )
+    created = subscription is None
+    if subscription is None:
+        subscription = Subscription(user=actor, watermark=now)
+    _apply(subscription, preferences)
+    subscription.email = actor.email
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.confirmed_at = subscription.confirmed_at or now
+        subscription.unsubscribed_at = None
+        subscription.watermark = max(subscription.watermark or now, now)
+    _schedule_from(subscription, now)
+    subscription.full_clean(exclude=["user"])
+    subscription.save()
+    _relations_set(subscription, preferences)
+    audit_event_record(
+        actor=actor,
+        verb="subscription.created" if created else "subscription.updated",
+        target=subscription,
+        data={"frequency": subscription.frequency, "next_due_at": subscription.next_due_at},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_unsubscribe(*, actor: User | None, subscription: Subscription) -> Subscription:
+    """Stop at once: no run created after this includes the subscriber. Idempotent."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.status == SubscriptionStatus.UNSUBSCRIBED:
+        return subscription
+    subscription.status = SubscriptionStatus.UNSUBSCRIBED
+    subscription.unsubscribed_at = timezone.now()
+    subscription.next_due_at = None
+    subscription.save(update_fields=["status", "unsubscribed_at", "next_due_at"])
+    audit_event_record(actor=actor, verb="subscription.unsubscribed", target=subscription)
+    return subscription
+
+
+RUN_BATCH = 2000
+
+
+def digest_runs_create(*, now: datetime.datetime | None = None) -> list[int]:
+    """Create the runs that are due and their pending deliveries; returns the runs' ids.
+
+    This is all the beat's tick does: it sends nothing. Each batch of due subscriptions is
+    taken under row locks (SKIP LOCKED, so overlapping ticks share the work), and in the same
+    transaction gets its delivery rows and its next due time. A tick that comes again for the
+    same window finds nothing due; the unique constraints make a second row impossible anyway.
+    A subscriber whose windows were missed (the beat was down) gets one delivery covering them.
+    """
+    now = now or timezone.now()
+    touched: set[int] = set()
+    while True:
+        with transaction.atomic():
+            due = list(
+                Subscription.objects.select_for_update(skip_locked=True)
+                .filter(status=SubscriptionStatus.ACTIVE, next_due_at__lte=now)
+                .exclude(frequency=Frequency.IMMEDIATE)
+                .order_by("next_due_at", "pk")[:RUN_BATCH]
+            )
+            if not due:
+                break
+            touched |= _deliveries_create(due, now=now)
+    touched |= _alerts_create(now=now)
+    return sorted(touched)
+
+
+def _deliveries_create(due: list[Subscription], *, now: datetime.datetime) -> set[int]:
+    runs: dict[tuple[str, datetime.datetime], DigestRun] = {}
+    deliveries = []
+    for subscription in due:
+        window_end = subscription.next_due_at
+        assert window_end is not None
+        key = (subscription.frequency, window_end)
+        if key not in runs:
+            runs[key], _ = DigestRun.objects.get_or_create(
+                frequency=subscription.frequency, window_end=window_end
+            )
+        deliveries.append(
+            Delivery(
+                run=runs[key],
+                subscription=subscription,
+                window_start=subscription.watermark,
+                window_end=window_end,
+            )
+        )
+        subscription.watermark = window_end
+        _schedule_from(subscription, max(window_end, now))
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    Subscription.objects.bulk_update(due, ["watermark", "next_due_at"])
+    return {run.pk for run in runs.values()}
+
+
+def _alerts_create(*, now: datetime.datetime) -> set[int]:
+    """Immediate alerts: a delivery only for subscribers with a flash brief new to them."""
+    window_end = now.replace(second=0, microsecond=0)
+    latest_flash = (
+        Publication.objects.filter(kind=BriefKind.FLASH_ALERT, visible_at__lte=window_end)
+        .order_by("-visible_at")
+        .values_list("visible_at", flat=True)
+        .first()
+    )
+    if latest_flash is None:
+        return set()
+    with transaction.atomic():
+        waiting = list(
+            Subscription.objects.select_for_update(skip_locked=True).filter(
+                status=SubscriptionStatus.ACTIVE,
+                frequency=Frequency.IMMEDIATE,
+                watermark__lt=latest_flash,
+            )[:RUN_BATCH]
+        )
+        if not waiting:
+            return set()
+        for subscription in waiting:
+            subscription.next_due_at = window_end
+        return _deliveries_create(waiting, now=now)
