@@ -47,3 +47,14 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) var/static var/broker
+
+# Benchmark of the client portal (tests/benchmarks/README.md): a fresh PostgreSQL database of
+# 10,000 briefs behind gunicorn, loaded with wrk. Not part of `make test`.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_portal
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+.PHONY: bench
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "==> Installing wrk"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
+		$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)

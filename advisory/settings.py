@@ -3,6 +3,7 @@
 Every variable read here is listed, with its default, in deploy/env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -29,8 +30,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "taggit",
+    "axes",
     "advisory.accounts",
     "advisory.entities",
     "advisory.briefs",
@@ -50,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns any sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "advisory.urls"
@@ -87,7 +92,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+# Sign-in rate limiting (django-axes), for the portal and the admin alike: after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused until
+# AXES_COOLOFF_MINUTES have passed since the last attempt. Attempts are kept in the database,
+# so every web process sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Quiet at start-up: commands promise nothing but their own lines on stderr.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "advisory.accounts.login_limits.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "advisory.accounts.login_limits.client_ip"
+# How many reverse proxies append to X-Forwarded-For in front of the app; 0 trusts REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advisory.workflow.tasks.publish_due_briefs",
         "schedule": crontab(minute="*"),
     },
+    "create-digest-runs": {
+        "task": "advisory.digests.tasks.create_digest_runs",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # Email: an SMTP URL in production; by default messages are written to files under var/mail.
@@ -207,4 +237,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Axes reports failures and lockouts as warnings; its INFO lines repeat every sign-in.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

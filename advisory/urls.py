@@ -32,5 +32,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("account/", include("advisory.accounts.urls")),
+    path("digests/", include("advisory.digests.urls")),
     path("", include("advisory.portal.urls")),
 ]

@@ -14,6 +14,33 @@ from advisory.celery import app as celery_app
 from tests.commandline import REPO
 
 
+def worker_environment(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """What a worker needs to reach the test database and broker, plus `extra_env`."""
+    database = connection.settings_dict
+    return {
+        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}},
+        "SECRET_KEY": "test-only",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        **(extra_env or {}),
+    }
+
+
+def worker_start(
+    queue: str, *, concurrency: int, env: dict[str, str], name: str
+) -> subprocess.Popen[bytes]:
+    """One worker on `queue`, in a session of its own so a test can kill it with its pool."""
+    command = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--queues", queue]
+    command += ["--concurrency", str(concurrency), "--loglevel", "WARNING"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(
+        [*command, "--hostname", f"{name}@%h"], cwd=REPO, env=env, start_new_session=True
+    )
+
+
 @contextmanager
 def celery_workers(
     count: int, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
@@ -23,23 +50,9 @@ def celery_workers(
     `extra_env` adds to the workers' environment, e.g. EMAIL_URL for a test's SMTP server.
     """
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    database = connection.settings_dict
-    broker = os.environ["REDIS_URL"]
-    env = {
-        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}},
-        "SECRET_KEY": "test-only",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "REDIS_URL": broker,
-        **(extra_env or {}),
-    }
-    command = [sys.executable, "-m", "celery", "--app", "advisory", "worker", "--queues", queue]
-    command += ["--concurrency", str(concurrency), "--loglevel", "WARNING"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    env = worker_environment(extra_env)
     workers = [
-        subprocess.Popen([*command, "--hostname", f"{queue}-{n}@%h"], cwd=REPO, env=env)
+        worker_start(queue, concurrency=concurrency, env=env, name=f"{queue}-{n}")
         for n in range(count)
     ]
     eager = celery_app.conf.task_always_eager
@@ -57,4 +70,4 @@ def celery_workers(
                 worker.kill()
         # Follow-up tasks the workers queued (notifications) go to the default queue, which
         # no test worker reads.
-        redis.Redis.from_url(broker).delete(queue, celery_app.conf.task_default_queue)
+        redis.Redis.from_url(env["REDIS_URL"]).delete(queue, celery_app.conf.task_default_queue)

@@ -19,6 +19,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from advisory.celery import app as celery_app
 
+# Shared fixtures: a real SMTP server on loopback.
+pytest_plugins = ["tests.smtp"]
+
 hypothesis_settings.register_profile(
     "advisory", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from advisory.accounts.models import Membership, Organisation, Role
 from advisory.briefs.models import Brief, BriefKind, BriefStatus, Mention
@@ -27,7 +28,8 @@ def test_load_demo_builds_the_desk_and_is_idempotent() -> None:
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
     for membership in Membership.objects.select_related("user"):
-        assert authenticate(username=membership.user.username, password="advisory-demo")
+        sign_in = RequestFactory().post("/accounts/sign-in/")
+        assert authenticate(sign_in, username=membership.user.username, password="advisory-demo")
 
     clients = Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
     assert clients.count() == 2

@@ -2,18 +2,11 @@
 and what arrives at a real SMTP server."""
 
 import datetime
-import email
-import email.policy
 import smtplib
-import socket
-import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -39,10 +32,10 @@ from advisory.workflow.tasks import notify_brief_event, notify_comment_mention
 from advisory.workflow.transitions import Action
 from tests.celery_workers import celery_workers
 from tests.factories import OrganisationFactory, UserFactory, staff_user
+from tests.smtp import SITE, Inbox, subject_of
 
 pytestmark = pytest.mark.django_db
 
-SITE = "https://advisory.example.com"
 TITLE = "Basra & the <oil> fields"
 
 
@@ -277,68 +270,7 @@ def test_a_task_run_again_writes_to_nobody_twice(
     assert failed == [desk.editor.email]
 
 
-# A real SMTP server
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(self.received) == count
-
-    def to(self, user: User) -> EmailMessage:
-        [message] = [message for rcpt, message in self.received if rcpt == [user.email]]
-        return message
-
-    def with_subject(self, start: str) -> list[EmailMessage]:
-        return [message for _, message in self.received if _subject(message).startswith(start)]
-
-
-def _subject(message: EmailMessage) -> str:
-    # A non-ASCII subject is folded onto the next line, and Python's parser keeps the space
-    # that unfolding leaves at its start; mail clients drop it.
-    return str(message["Subject"]).strip()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp_server(settings: SettingsWrapper) -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.SITE_URL = SITE
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+# A real SMTP server (tests.smtp)
 
 
 def _parts(message: EmailMessage) -> tuple[str, str]:
@@ -366,7 +298,7 @@ def test_notifications_arrive_at_a_real_smtp_server(
 
     inbox.wait_for(len(desk.editors) + 2 + 1)
     submitted = inbox.to(desk.editor2)
-    assert _subject(submitted) == f"For review: {TITLE}"
+    assert subject_of(submitted) == f"For review: {TITLE}"
     assert submitted["To"] == desk.editor2.email
     assert submitted["Auto-Submitted"] == "auto-generated"
     assert submitted["References"] == f"<brief-{desk.brief.pk}@advisory.example.com>"

@@ -222,7 +222,10 @@ def follow_remove(*, actor: User, target: FollowTarget) -> None:
 @transaction.atomic
 def feed_key_reset(*, actor: User) -> FeedKey:
     """Every private feed URL the reader had stops working; new ones take their place."""
-    key, created = FeedKey.objects.select_for_update().get_or_create(user=actor)
+    # Without a row the reader's token is that of version 1, so a first reset makes version 2.
+    key, created = FeedKey.objects.select_for_update().get_or_create(
+        user=actor, defaults={"version": 2, "reset_at": timezone.now()}
+    )
     if not created:
         key.version += 1
         key.reset_at = timezone.now()

@@ -161,6 +161,12 @@ class Delivery(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="Who holds the row while it is sending: a worker whose claim was taken over "
+        "cannot mark it sent.",
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     briefs = models.ManyToManyField(
         "briefs.Brief", blank=True, related_name="deliveries", through="DeliveredBrief"

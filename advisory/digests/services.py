@@ -1,18 +1,23 @@
 """Subscriptions and the runs that the beat creates for them."""
 
 import datetime
+import random
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from taggit.models import Tag
 
 from advisory.accounts.models import User
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import (
+    DeliveredBrief,
     Delivery,
+    DeliveryStatus,
     DigestRun,
     Frequency,
     Subscription,
@@ -20,6 +25,7 @@ from advisory.digests.models import (
 )
 from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.entities.models import Entity, Region
+from advisory.lib.email import site_domain
 from advisory.workflow.services import audit_event_record
 
 
@@ -118,6 +124,30 @@ def subscription_save(*, actor: User, preferences: Preferences) -> Subscription:
 
 
 @transaction.atomic
+def subscription_preferences_change(
+    *, actor: User | None, subscription: Subscription, preferences: Preferences
+) -> Subscription:
+    """Change when and what a subscription sends (from its preference page); its frequency
+    and address stay. The next delivery is scheduled from now with the new settings."""
+    _preferences_checked(preferences)
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if preferences.frequency != subscription.frequency:
+        raise ValidationError({"frequency": "A subscription keeps its frequency."})
+    _apply(subscription, preferences)
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        _schedule_from(subscription, timezone.now())
+    subscription.save()
+    _relations_set(subscription, preferences)
+    audit_event_record(
+        actor=actor,
+        verb="subscription.updated",
+        target=subscription,
+        data={"next_due_at": subscription.next_due_at},
+    )
+    return subscription
+
+
+@transaction.atomic
 def subscription_unsubscribe(*, actor: User | None, subscription: Subscription) -> Subscription:
     """Stop at once: no run created after this includes the subscriber. Idempotent."""
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
@@ -210,3 +240,118 @@ def _alerts_create(*, now: datetime.datetime) -> set[int]:
         for subscription in waiting:
             subscription.next_due_at = window_end
         return _deliveries_create(waiting, now=now)
+
+
+# The ledger. These run in workers, not on behalf of a user: the ledger rows are their record.
+
+CLAIM_CHUNK = 50
+LEASE = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+_jitter = random.SystemRandom()
+HARD_BOUNCES_BEFORE_SUPPRESSION = 3
+
+
+def deliveries_claim(
+    *, run_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
+) -> list[Delivery]:
+    """Take up to `limit` pending deliveries of the run for this worker (SKIP LOCKED).
+
+    Each gets a fresh claim token; only its holder can mark it sent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(run_id=run_id, status=DeliveryStatus.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .select_related("subscription__user")
+            .order_by("pk")[:limit]
+        )
+        token = uuid.uuid4()
+        for row in rows:
+            row.status = DeliveryStatus.SENDING
+            row.claimed_at = now
+            row.claim_token = token
+            row.attempts += 1
+            # Stable across attempts: a receiver that saw a message before can tell.
+            row.message_id = row.message_id or f"<digest.{row.run_id}.{row.pk}@{site_domain()}>"
+        Delivery.objects.bulk_update(
+            rows, ["status", "claimed_at", "claim_token", "attempts", "message_id"]
+        )
+    return rows
+
+
+def delivery_sent(*, delivery: Delivery, brief_ids: Sequence[int]) -> bool:
+    """The commit point: record the delivery as sent, if this worker still holds it."""
+    with transaction.atomic():
+        held = Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, claim_token=delivery.claim_token
+        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+        if held:
+            DeliveredBrief.objects.bulk_create(
+                DeliveredBrief(delivery_id=delivery.pk, brief_id=brief_id) for brief_id in brief_ids
+            )
+    return bool(held)
+
+
+def delivery_skipped(*, delivery: Delivery) -> None:
+    """Nothing new for this subscriber in the window: no email."""
+    Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+        status=DeliveryStatus.SKIPPED
+    )
+
+
+def retry_delay(attempt: int) -> datetime.timedelta:
+    """Exponential backoff with jitter: half to all of 30 s, 1 min, 2 min … up to an hour.
+
+    The jitter spreads the retries of a run that failed all at once.
+    """
+    ceiling = min(30 * 2 ** (attempt - 1), 3600)
+    return datetime.timedelta(seconds=_jitter.uniform(ceiling / 2, ceiling))
+
+
+@transaction.atomic
+def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: bool) -> None:
+    """Record a failed attempt: retried later if transient, else given up.
+
+    A bounce (the server refusing the address for good) counts; repeated hard bounces
+    suppress the subscription, so nobody keeps mailing an address that does not exist.
+    Undoes a commit point the server then refused.
+    """
+    DeliveredBrief.objects.filter(delivery_id=delivery.pk).delete()
+    retry = transient and delivery.attempts < MAX_ATTEMPTS
+    Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+        status=DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED,
+        next_attempt_at=timezone.now() + retry_delay(delivery.attempts) if retry else None,
+        sent_at=None,
+        last_error=error[:2000],
+    )
+    if not bounce:
+        return
+    subscription = Subscription.objects.select_for_update().get(pk=delivery.subscription_id)
+    subscription.hard_bounces += 1
+    fields = ["hard_bounces"]
+    if subscription.hard_bounces >= HARD_BOUNCES_BEFORE_SUPPRESSION:
+        subscription.status = SubscriptionStatus.SUPPRESSED
+        subscription.next_due_at = None
+        fields += ["status", "next_due_at"]
+        audit_event_record(
+            actor=None,
+            verb="subscription.suppressed",
+            target=subscription,
+            reason=f"{subscription.hard_bounces} hard bounces; the last: {error[:200]}",
+        )
+    subscription.save(update_fields=fields)
+
+
+def deliveries_reclaim_stale(*, now: datetime.datetime | None = None) -> list[int]:
+    """Deliveries left "sending" by a worker that died go back to pending; returns their runs.
+
+    Safe to send again: a row still "sending" never passed its commit point, so the server
+    never received the end of its message (see advisory.lib.smtp).
+    """
+    now = now or timezone.now()
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - LEASE)
+    runs = sorted(set(stale.values_list("run_id", flat=True)))
+    stale.update(status=DeliveryStatus.PENDING, claim_token=None)
+    return runs

@@ -1,34 +1,62 @@
 """The one way Advisory writes and sends email: workflow notifications, mentions and digests.
 
 Every message is rendered from three templates, `templates/email/<base>.subject.txt`, `.txt`
-and `.html`, and sent as plain text with an HTML alternative.
+and `.html`, and sent as plain text with an HTML alternative. The HTML's stylesheet is
+inlined into style attributes: Gmail and Outlook ignore most of a <style> block.
 """
 
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, engines
 from django.template.backends.django import DjangoTemplates
 
+# One inliner for the process: building it parses its options once. Remote stylesheets stay
+# off (a template must never make the renderer fetch a URL); @media rules cannot be inlined,
+# so they stay in a <style> block for the small-screen clients that read it.
+_INLINER = css_inline.CSSInliner(
+    load_remote_stylesheets=False,
+    keep_link_tags=False,
+    keep_at_rules=True,
+    minify_css=True,
+)
 
-def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
+
+class RenderedEmail(NamedTuple):
+    subject: str
+    text: str
+    html: str
+
+
+def css_inlined(html: str) -> str:
+    """The document with its <style> rules moved into each element's style attribute."""
+    return _INLINER.inline(html)
+
+
+def render_template(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
     backend = engines["django"]
     assert isinstance(backend, DjangoTemplates)
     # The subject and the plain text are not HTML: escaping would show "&amp;" to the reader.
     return backend.engine.get_template(name).render(Context(context, autoescape=autoescape))
 
 
-def render_email(template_base: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """The subject, plain text and HTML of the message `email/<template_base>`."""
+def render_email(template_base: str, context: dict[str, Any]) -> RenderedEmail:
+    """The subject, plain text and HTML (styles inlined) of the message `email/<template_base>`."""
     name = f"email/{template_base}"
-    subject = _render(f"{name}.subject.txt", context, autoescape=False)
-    text = _render(f"{name}.txt", context, autoescape=False)
-    html = _render(f"{name}.html", context, autoescape=True)
-    # One line, whatever the template or the data hold: a header cannot span lines.
-    return " ".join(subject.split()), text.strip() + "\n", html
+    subject = render_template(f"{name}.subject.txt", context, autoescape=False)
+    text = render_template(f"{name}.txt", context, autoescape=False)
+    html = css_inlined(render_template(f"{name}.html", context, autoescape=True))
+    return RenderedEmail(one_line(subject), text.strip() + "\n", html)
+
+
+def one_line(subject: str) -> str:
+    """The subject on one line, whatever the template or the data hold: a header cannot span
+    lines."""
+    return " ".join(subject.split())
 
 
 def absolute_url(path: str) -> str:

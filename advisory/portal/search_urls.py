@@ -1,5 +1,9 @@
 """Search pages: see advisory.portal.search."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from advisory.portal import search_views
+
+urlpatterns = [
+    path("search/", search_views.search, name="search"),
+]

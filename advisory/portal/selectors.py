@@ -1,12 +1,53 @@
 """What clients may see: every door (pages, search, feeds, sitemap, API, digests) starts here."""
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
-from django.utils import timezone
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from advisory.accounts.models import AccessTier, User
-from advisory.accounts.selectors import Entitlement, entitlement_of
-from advisory.briefs.models import Publication, PublicationRegion, PublicationTag
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from taggit.models import Tag
+
+from advisory.accounts.models import AccessTier, Follow, User
+from advisory.accounts.selectors import Entitlement, entitlement_of, follows_of
+from advisory.briefs.models import (
+    CorrectionNote,
+    MentionRole,
+    Publication,
+    PublicationEntity,
+    PublicationRegion,
+    PublicationTag,
+)
+from advisory.briefs.selectors import BylineAuthor
+from advisory.entities.models import (
+    Alias,
+    Designation,
+    Entity,
+    EntityKind,
+    Region,
+    Relationship,
+)
+from advisory.lib.text import normalise_name
 
 
 def readable_condition(entitlement: Entitlement) -> Q:
@@ -51,3 +92,676 @@ def publications_for(user: User | AnonymousUser | None) -> QuerySet[Publication]
 def publications_readable(user: User | AnonymousUser | None) -> QuerySet[Publication]:
     """Only what the user may read in full: for search, feeds with content, digests and the API."""
     return publications_for(user).filter(readable_condition(entitlement_of(user)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The reading pages. Each selector below starts from publications_for / publications_readable
+# and runs a fixed number of queries, however many tags, entities or briefs are involved.
+# ---------------------------------------------------------------------------------------------
+
+HOME_LATEST = 8
+HOME_PER_SECTION = 4
+RELATED_LIMIT = 5
+TIMELINE_LIMIT = 20
+CO_MENTIONED_LIMIT = 10
+
+
+def publications_listed(user: User | AnonymousUser | None) -> QuerySet[Publication]:
+    """What a listing shows: known, not retracted, newest first, with teaser fields and regions."""
+    return (
+        publications_for(user)
+        .filter(retracted_at__isnull=True)
+        .defer("body_html", "search_vector", "authors")
+        .prefetch_related(
+            Prefetch(
+                "regions", queryset=Region.objects.order_by("name").only("name", "slug", "parent")
+            )
+        )
+        .order_by("-published_at", "-pk")
+    )
+
+
+def in_region(region: Region) -> Q:
+    """About the region itself or, for a region, one of its countries."""
+    return Q(
+        Exists(
+            PublicationRegion.objects.filter(publication=OuterRef("pk")).filter(
+                Q(region=region) | Q(region__parent=region)
+            )
+        )
+    )
+
+
+def _about_entity(entity: Entity) -> Q:
+    return Q(Exists(PublicationEntity.objects.filter(publication=OuterRef("pk"), entity=entity)))
+
+
+def _about_tag(tag: Tag) -> Q:
+    return Q(Exists(PublicationTag.objects.filter(publication=OuterRef("pk"), tag=tag)))
+
+
+@dataclass(frozen=True)
+class BriefFilters:
+    """The brief list's filters, each already resolved to a row or a value."""
+
+    region: Region | None = None
+    country: Region | None = None
+    kind: str = ""
+    tag: Tag | None = None
+    entity: Entity | None = None
+    published_from: datetime.date | None = None
+    published_to: datetime.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, field.name) for field in fields(self))
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def publications_filtered(
+    user: User | AnonymousUser | None, filters: BriefFilters
+) -> QuerySet[Publication]:
+    """The brief list: a region takes in its countries; dates are whole days, both included."""
+    queryset = publications_listed(user)
+    if filters.region is not None:
+        queryset = queryset.filter(in_region(filters.region))
+    if filters.country is not None:
+        queryset = queryset.filter(in_region(filters.country))
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.tag is not None:
+        queryset = queryset.filter(_about_tag(filters.tag))
+    if filters.entity is not None:
+        queryset = queryset.filter(_about_entity(filters.entity))
+    if filters.published_from is not None:
+        queryset = queryset.filter(published_at__gte=_day_start(filters.published_from))
+    if filters.published_to is not None:
+        next_day = filters.published_to + datetime.timedelta(days=1)
+        queryset = queryset.filter(published_at__lt=_day_start(next_day))
+    return queryset
+
+
+def regions_listed() -> list[Region]:
+    """Every region and country, by name, for the filters."""
+    return list(Region.objects.order_by("name").only("name", "slug", "kind", "parent_id"))
+
+
+def tags_listed() -> list[Tag]:
+    """The topics of live briefs, by name."""
+    used = PublicationTag.objects.values("tag_id")
+    return list(Tag.objects.filter(pk__in=used).order_by("name"))
+
+
+def entity_for_reference(reference: str) -> Entity | None:
+    """The entity a filter names: by slug, else by its name or an alias, spelling folded."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    by_slug = Entity.objects.filter(slug=reference).first()
+    if by_slug is not None:
+        return by_slug
+    folded = normalise_name(reference)
+    if not folded:
+        return None
+    return (
+        Entity.objects.filter(Q(normalised_name=folded) | Q(aliases__normalised=folded))
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionSection:
+    region: Region
+    publications: list[Publication]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    latest: list[Publication]
+    sections: list[RegionSection]
+    followed: list[Publication]
+    follows: int
+
+
+def _section_regions(entitlement: Entitlement) -> list[Region]:
+    """The regions of the reader's contract; for the desk and contracts without regions, all."""
+    if entitlement.region_ids and entitlement.organisation is not None:
+        return list(Region.objects.filter(entitled_organisations=entitlement.organisation))
+    return list(Region.objects.filter(kind=Region.Kind.REGION).order_by("name"))
+
+
+def _sections(user: User | AnonymousUser, regions: list[Region]) -> list[RegionSection]:
+    """The latest briefs of each region, in one query whatever the number of regions.
+
+    Each region's newest briefs are picked by a LIMIT subquery; a brief about two regions
+    comes back once and is placed under each region it belongs to.
+    """
+    if not regions:
+        return []
+    listed = publications_listed(user)
+    picked = Q()
+    for region in regions:
+        newest = listed.filter(in_region(region)).values("pk")[:HOME_PER_SECTION]
+        picked |= Q(pk__in=newest)
+    publications = list(listed.filter(picked))
+    sections = []
+    for region in regions:
+        members = [
+            publication
+            for publication in publications
+            if any(region.pk in (place.pk, place.parent_id) for place in publication.regions.all())
+        ]
+        sections.append(RegionSection(region=region, publications=members[:HOME_PER_SECTION]))
+    return sections
+
+
+def _followed(user: User | AnonymousUser, follows: list[Follow]) -> list[Publication]:
+    entity_ids = [f.entity_id for f in follows if f.entity_id is not None]
+    tag_ids = [f.tag_id for f in follows if f.tag_id is not None]
+    region_ids = [f.region_id for f in follows if f.region_id is not None]
+    places = PublicationRegion.objects.filter(publication=OuterRef("pk")).filter(
+        Q(region_id__in=region_ids) | Q(region__parent_id__in=region_ids)
+    )
+    condition = (
+        Q(
+            Exists(
+                PublicationEntity.objects.filter(
+                    publication=OuterRef("pk"), entity_id__in=entity_ids
+                )
+            )
+        )
+        | Q(Exists(PublicationTag.objects.filter(publication=OuterRef("pk"), tag_id__in=tag_ids)))
+        | Q(Exists(places))
+    )
+    return list(publications_listed(user).filter(condition)[:HOME_LATEST])
+
+
+def home_page(user: User | AnonymousUser) -> HomePage:
+    """Latest for the reader (what they may read first), by region, and from what they follow."""
+    listed = publications_listed(user)
+    if not user.is_authenticated:
+        return HomePage(latest=list(listed[:12]), sections=[], followed=[], follows=0)
+    latest = list(listed.order_by(F("readable").desc(), "-published_at", "-pk")[:HOME_LATEST])
+    sections = _sections(user, _section_regions(entitlement_of(user)))
+    follows = follows_of(user)
+    followed = _followed(user, follows) if follows else []
+    return HomePage(latest=latest, sections=sections, followed=followed, follows=len(follows))
+
+
+# --- Brief detail -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named page; prints as its name, so templates written for plain names still work."""
+
+    name: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class EntityItem:
+    pk: int
+    name: str
+    kind: str
+    is_subject: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class SourceCitation:
+    title: str
+    publisher: str
+    url: str
+    published_on: datetime.date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SeriesNav:
+    title: str
+    position: int
+    previous: Link | None
+    next: Link | None
+
+
+@dataclass(frozen=True)
+class PublicationReading:
+    """A live brief for `briefs/_brief_body.html`: the published revision, with links."""
+
+    title: str
+    slug: str
+    summary: str
+    kind: str
+    authors: tuple[BylineAuthor, ...]
+    regions: tuple[Link, ...]
+    tags: tuple[Link, ...]
+    word_count: int
+    reading_minutes: int
+    body_html: SafeString
+    key_judgments: tuple[str, ...]
+    sources: tuple[SourceCitation, ...]
+    published_at: datetime.datetime
+    updated_at: datetime.datetime | None
+    entities: tuple[EntityItem, ...]
+    series: SeriesNav | None
+    corrections: tuple[CorrectionNote, ...]
+    retraction_notice: str
+
+    @property
+    def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
+        return tuple(author for author in self.authors if author.bio)
+
+
+@dataclass(frozen=True)
+class FollowTargets:
+    """What a reader follows, as ids, to show each follow button in its state."""
+
+    entity_ids: frozenset[int] = frozenset()
+    tag_ids: frozenset[int] = frozenset()
+    region_ids: frozenset[int] = frozenset()
+
+
+def follow_targets_of(user: User | AnonymousUser) -> FollowTargets:
+    follows = follows_of(user)
+    return FollowTargets(
+        entity_ids=frozenset(f.entity_id for f in follows if f.entity_id is not None),
+        tag_ids=frozenset(f.tag_id for f in follows if f.tag_id is not None),
+        region_ids=frozenset(f.region_id for f in follows if f.region_id is not None),
+    )
+
+
+@dataclass(frozen=True)
+class FollowItem:
+    """Something a brief covers that the reader may follow, and whether they do."""
+
+    kind: str
+    group: str
+    slug: str
+    name: str
+    label: str
+    url: str
+    following: bool
+
+
+@dataclass(frozen=True)
+class BriefPage:
+    """A brief's page. `reading`, `related` and `follow_items` stay empty unless it is readable."""
+
+    publication: Publication
+    readable: bool
+    regions: tuple[Link, ...]
+    reading: PublicationReading | None = None
+    related: list[Publication] = field(default_factory=list)
+    follow_items: tuple[FollowItem, ...] = ()
+
+
+def _region_link(region: Region) -> Link:
+    return Link(region.name, reverse("portal:region-detail", args=[region.slug]))
+
+
+def _source_citation(source: dict[str, Any]) -> SourceCitation:
+    url = source.get("url") or ""
+    published_on = source.get("published_on")
+    return SourceCitation(
+        title=source.get("title") or "",
+        publisher=source.get("publisher") or "",
+        # Only web addresses become links: a snapshot is data, not trusted markup.
+        url=url if url.startswith(("https://", "http://")) else "",
+        published_on=datetime.date.fromisoformat(published_on) if published_on else None,
+        note=source.get("note") or "",
+    )
+
+
+def _series_nav(user: User | AnonymousUser, publication: Publication) -> SeriesNav | None:
+    series, position = publication.series, publication.series_position
+    if series is None or position is None:
+        return None
+    neighbours = {
+        neighbour.series_position: Link(
+            neighbour.title, reverse("portal:brief-detail", args=[neighbour.slug])
+        )
+        for neighbour in publications_for(user)
+        .filter(series=series, series_position__in=[position - 1, position + 1])
+        .filter(retracted_at__isnull=True)
+        .only("title", "slug", "series_position")
+    }
+    return SeriesNav(
+        title=series.title,
+        position=position,
+        previous=neighbours.get(position - 1),
+        next=neighbours.get(position + 1),
+    )
+
+
+def _shared_count(model: type[PublicationEntity] | type[PublicationTag], **lookup: Any) -> Coalesce:
+    shared = (
+        model.objects.filter(publication=OuterRef("pk"), **lookup)
+        .order_by()
+        .values("publication")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(shared, output_field=IntegerField()), Value(0))
+
+
+def publications_related(
+    user: User | AnonymousUser,
+    publication: Publication,
+    *,
+    entity_ids: list[int],
+    tag_ids: list[int],
+) -> list[Publication]:
+    """Briefs sharing the most entities and tags with this one (an entity counts double)."""
+    if not entity_ids and not tag_ids:
+        return []
+    sharing = Q(
+        Exists(
+            PublicationEntity.objects.filter(publication=OuterRef("pk"), entity_id__in=entity_ids)
+        )
+    ) | Q(Exists(PublicationTag.objects.filter(publication=OuterRef("pk"), tag_id__in=tag_ids)))
+    return list(
+        publications_for(user)
+        .filter(retracted_at__isnull=True)
+        .exclude(pk=publication.pk)
+        .filter(sharing)
+        .defer("body_html", "search_vector", "authors")
+        .annotate(
+            shared=2 * _shared_count(PublicationEntity, entity_id__in=entity_ids)
+            + _shared_count(PublicationTag, tag_id__in=tag_ids)
+        )
+        .order_by("-shared", "-published_at", "-pk")[:RELATED_LIMIT]
+    )
+
+
+def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
+    """The brief with that slug as this user may see it, or None if they may not know of it.
+
+    The reading comes from the live revision the publication was copied from, never from the
+    brief's current draft.
+    """
+    publication = (
+        publications_for(user)
+        .select_related("revision", "series")
+        .prefetch_related(Prefetch("regions", queryset=Region.objects.order_by("name")))
+        .filter(slug=slug)
+        .first()
+    )
+    if publication is None:
+        return None
+    regions = tuple(publication.regions.all())
+    region_links = tuple(_region_link(region) for region in regions)
+    readable = bool(publication.readable)  # type: ignore[attr-defined]
+    if not readable or publication.retracted_at is not None:
+        return BriefPage(publication=publication, readable=readable, regions=region_links)
+    prefetch_related_objects(
+        [publication],
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch(
+            "publicationentity_set",
+            queryset=PublicationEntity.objects.select_related("entity").order_by(
+                "-role", "entity__name"
+            ),
+        ),
+    )
+    tags = tuple(publication.tags.all())
+    links = tuple(publication.publicationentity_set.all())
+    snapshot = publication.revision.snapshot
+    reading = PublicationReading(
+        title=publication.title,
+        slug=publication.slug,
+        summary=publication.summary,
+        kind=publication.get_kind_display(),
+        authors=tuple(
+            BylineAuthor(author.get("name", ""), author.get("bio", ""))
+            for author in publication.authors
+        ),
+        regions=region_links,
+        tags=tuple(Link(tag.name, reverse("portal:tag-detail", args=[tag.slug])) for tag in tags),
+        word_count=publication.word_count,
+        reading_minutes=publication.reading_minutes,
+        # Sanitised against an allow-list when the publication was written.
+        body_html=mark_safe(publication.body_html),
+        key_judgments=tuple(snapshot.get("key_judgments", ())),
+        sources=tuple(_source_citation(source) for source in snapshot.get("sources", ())),
+        published_at=publication.published_at,
+        updated_at=publication.updated_at,
+        entities=tuple(
+            EntityItem(
+                pk=link.entity.pk,
+                name=link.entity.name,
+                kind=link.entity.get_kind_display(),
+                is_subject=link.role == MentionRole.SUBJECT,
+                url=reverse("portal:entity-detail", args=[link.entity.slug]),
+            )
+            for link in links
+        ),
+        series=_series_nav(user, publication),
+        corrections=tuple(CorrectionNote.objects.filter(brief_id=publication.pk)),
+        retraction_notice="",
+    )
+    return BriefPage(
+        publication=publication,
+        readable=True,
+        regions=region_links,
+        reading=reading,
+        related=publications_related(
+            user,
+            publication,
+            entity_ids=[link.entity_id for link in links],
+            tag_ids=[tag.pk for tag in tags],
+        ),
+        follow_items=_follow_items(
+            follow_targets_of(user),
+            entities=[link.entity for link in links],
+            tags=tags,
+            regions=regions,
+        ),
+    )
+
+
+def _follow_items(
+    follows: FollowTargets,
+    *,
+    entities: Sequence[Entity],
+    tags: Sequence[Tag],
+    regions: Sequence[Region],
+) -> tuple[FollowItem, ...]:
+    return (
+        *(
+            FollowItem(
+                kind="entity",
+                group="Actors and places",
+                slug=entity.slug,
+                name=entity.name,
+                label=entity.get_kind_display(),
+                url=reverse("portal:entity-detail", args=[entity.slug]),
+                following=entity.pk in follows.entity_ids,
+            )
+            for entity in entities
+        ),
+        *(
+            FollowItem(
+                kind="tag",
+                group="Topics",
+                slug=tag.slug,
+                name=tag.name,
+                label="Topic",
+                url=reverse("portal:tag-detail", args=[tag.slug]),
+                following=tag.pk in follows.tag_ids,
+            )
+            for tag in tags
+        ),
+        *(
+            FollowItem(
+                kind="region",
+                group="Regions and countries",
+                slug=region.slug,
+                name=region.name,
+                label=region.get_kind_display(),
+                url=reverse("portal:region-detail", args=[region.slug]),
+                following=region.pk in follows.region_ids,
+            )
+            for region in regions
+        ),
+    )
+
+
+# --- Entity, tag and region pages -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationshipLine:
+    """One tie of the entity, read as a sentence: subject — kind → object."""
+
+    subject: Entity
+    kind: str
+    object: Entity
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    source: str
+    source_url: str
+
+
+@dataclass(frozen=True)
+class CoMention:
+    name: str
+    slug: str
+    kind: str
+    briefs: int
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    entity: Entity
+    relationships: list[RelationshipLine]
+    timeline: Sequence[Publication]
+    timeline_total: int
+    co_mentioned: list[CoMention]
+    following: bool
+
+
+def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
+    """An actor's profile, ties, the briefs that name it and who is most often named with it.
+
+    Who is named with it is counted over the briefs the user may read: the entity links of a
+    brief are part of what its subscribers pay for.
+    """
+    entity = (
+        Entity.objects.select_related("country")
+        .prefetch_related(
+            Prefetch("aliases", queryset=Alias.objects.order_by("name")),
+            Prefetch(
+                "designations", queryset=Designation.objects.order_by("-listed_on", "authority")
+            ),
+            "identifiers",
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if entity is None:
+        return None
+    ties = (
+        Relationship.objects.filter(Q(subject=entity) | Q(object=entity))
+        .select_related("subject", "object")
+        .order_by("kind", "start_date", "pk")
+    )
+    relationships = [
+        RelationshipLine(
+            subject=tie.subject,
+            kind=tie.get_kind_display(),
+            object=tie.object,
+            start_date=tie.start_date,
+            end_date=tie.end_date,
+            source=tie.source,
+            source_url=tie.source_url if tie.source_url.startswith(("https://", "http://")) else "",
+        )
+        for tie in ties
+    ]
+    mentioning = publications_listed(user).filter(_about_entity(entity))
+    role = PublicationEntity.objects.filter(publication=OuterRef("pk"), entity=entity)
+    timeline = list(mentioning.annotate(role=Subquery(role.values("role")[:1]))[:TIMELINE_LIMIT])
+    readable_mentioning = (
+        publications_readable(user)
+        .filter(retracted_at__isnull=True)
+        .filter(_about_entity(entity))
+        .values("pk")
+    )
+    co_mentioned = [
+        CoMention(
+            name=row["entity__name"],
+            slug=row["entity__slug"],
+            kind=EntityKind(row["entity__kind"]).label,
+            briefs=row["briefs"],
+        )
+        for row in PublicationEntity.objects.filter(publication__in=readable_mentioning)
+        .exclude(entity=entity)
+        .values("entity__name", "entity__slug", "entity__kind")
+        .annotate(briefs=Count("publication_id", distinct=True))
+        .order_by("-briefs", "entity__name")[:CO_MENTIONED_LIMIT]
+    ]
+    return EntityPage(
+        entity=entity,
+        relationships=relationships,
+        timeline=timeline,
+        timeline_total=mentioning.count() if len(timeline) == TIMELINE_LIMIT else len(timeline),
+        co_mentioned=co_mentioned,
+        following=entity.pk in follow_targets_of(user).entity_ids,
+    )
+
+
+def tag_for_slug(slug: str) -> Tag | None:
+    return Tag.objects.filter(slug=slug).first()
+
+
+def region_for_slug(slug: str) -> Region | None:
+    """The region or country, with its parent region and, for a region, its countries."""
+    return (
+        Region.objects.select_related("parent")
+        .prefetch_related(Prefetch("countries", queryset=Region.objects.order_by("name")))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def publications_tagged(user: User | AnonymousUser, tag: Tag) -> QuerySet[Publication]:
+    return publications_listed(user).filter(_about_tag(tag))
+
+
+def publications_in_region(user: User | AnonymousUser, region: Region) -> QuerySet[Publication]:
+    return publications_listed(user).filter(in_region(region))
+
+
+def follow_target_for(kind: str, slug: str) -> Entity | Tag | Region | None:
+    """What a follow button names: an entity, a tag or a region, by slug."""
+    models: dict[str, type[Entity] | type[Tag] | type[Region]] = {
+        "entity": Entity,
+        "tag": Tag,
+        "region": Region,
+    }
+    model = models.get(kind)
+    if model is None:
+        return None
+    return model.objects.filter(slug=slug).first()
+
+
+def follows_listed(user: User | AnonymousUser) -> list[Follow]:
+    """What the reader follows, entities first, then topics, then regions, each by name."""
+    follows = follows_of(user)
+    return sorted(
+        follows,
+        key=lambda follow: (
+            0 if follow.entity else 1 if follow.tag else 2,
+            str(follow.entity or follow.tag or follow.region).casefold(),
+        ),
+    )

@@ -1,16 +1,153 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The portal's reading pages. Each asks a selector in advisory.portal.selectors, which starts
+from `publications_for`, and renders what comes back; the pages vary with the reader, so none
+may be kept by a shared cache."""
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
+
+from advisory.accounts.models import User
+from advisory.accounts.selectors import entitlement_of
+from advisory.accounts.services import follow_add, follow_remove
+from advisory.briefs.models import Publication
 from advisory.briefs.selectors import brief_reading, preview_link_resolve
 from advisory.briefs.services import preview_link_used
 from advisory.portal import selectors
+from advisory.portal.forms import BriefFilterForm, FollowForm
+
+PAGE_SIZE = 20
+
+private_page = cache_control(private=True)
 
 
+def _listing(request: HttpRequest, queryset: QuerySet[Publication]) -> dict[str, object]:
+    """One page of a listing, and the page numbers to offer around it.
+
+    A page number out of range or not a number gives the nearest real page, not an error.
+    """
+    page: Page[Publication] = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {"page": page, "page_numbers": list(numbers)}
+
+
+@require_safe
+@private_page
 def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"home": selectors.home_page(request.user)})
+
+
+@require_safe
+@private_page
+def brief_list(request: HttpRequest) -> HttpResponse:
+    form = BriefFilterForm(
+        request.GET or None, regions=selectors.regions_listed(), tags=selectors.tags_listed()
+    )
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        **_listing(request, selectors.publications_filtered(request.user, filters)),
+    }
+    return render(request, "portal/brief_list.html", context)
+
+
+def _brief_context(request: HttpRequest, slug: str) -> dict[str, object]:
+    page = selectors.brief_page(request.user, slug)
+    if page is None:
+        raise Http404("No brief is published at this address.")
+    return {"page": page, "refusal": entitlement_of(request.user).refusal}
+
+
+@require_safe
+@private_page
+def brief_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "portal/brief_detail.html", _brief_context(request, slug))
+
+
+@require_safe
+@private_page
+def brief_print(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "portal/brief_print.html", _brief_context(request, slug))
+
+
+@require_safe
+@private_page
+def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = selectors.entity_page(request.user, slug)
+    if page is None:
+        raise Http404("No actor or place is recorded at this address.")
+    return render(request, "portal/entity_detail.html", {"page": page})
+
+
+@require_safe
+@private_page
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = selectors.tag_for_slug(slug)
+    if tag is None:
+        raise Http404("No topic is recorded at this address.")
+    context = {
+        "tag": tag,
+        **_listing(request, selectors.publications_tagged(request.user, tag)),
+        "following": tag.pk in selectors.follow_targets_of(request.user).tag_ids,
+    }
+    return render(request, "portal/tag_detail.html", context)
+
+
+@require_safe
+@private_page
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    region = selectors.region_for_slug(slug)
+    if region is None:
+        raise Http404("No region or country is recorded at this address.")
+    context = {
+        "region": region,
+        **_listing(request, selectors.publications_in_region(request.user, region)),
+        "following": region.pk in selectors.follow_targets_of(request.user).region_ids,
+    }
+    return render(request, "portal/region_detail.html", context)
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    """Where to go back to: a page of this site, or the list of what the reader follows."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("portal:following")
+
+
+@require_POST
+def follow(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next", ""))
+    if not isinstance(request.user, User):
+        return redirect_to_login(next_url)
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/follow_refused.html", {"form": form}, status=400)
+    target = form.cleaned_data["target"]
+    if form.cleaned_data["action"] == "follow":
+        follow_add(actor=request.user, target=target)
+        messages.success(request, f"You now follow {target}.")
+    else:
+        follow_remove(actor=request.user, target=target)
+        messages.success(request, f"You no longer follow {target}.")
+    return redirect(next_url)
+
+
+@require_safe
+@private_page
+def following(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     return render(
-        request,
-        "portal/home.html",
-        {"briefs": selectors.publications_for(request.user).filter(retracted_at__isnull=True)[:20]},
+        request, "portal/following.html", {"follows": selectors.follows_listed(request.user)}
     )
 
 

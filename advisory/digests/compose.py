@@ -1,0 +1,95 @@
+"""One delivery's message: its briefs rendered, its recipient's links and the list headers."""
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, QuerySet
+from django.urls import reverse
+
+from advisory.briefs.models import BriefKind, Publication
+from advisory.digests.models import Delivery, Frequency
+from advisory.digests.rendering import DigestItem, digest_body
+from advisory.digests.selectors import subscription_token
+from advisory.lib.email import absolute_url, site_domain
+
+_PERIOD = {
+    Frequency.IMMEDIATE: "Flash alert",
+    Frequency.DAILY: "Daily digest",
+    Frequency.WEEKLY: "Weekly digest",
+}
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    email: EmailMultiAlternatives
+    brief_ids: tuple[int, ...]
+
+
+def _items(publications: QuerySet[Publication]) -> tuple[list[Any], list[DigestItem]]:
+    # The judgments come out of the live revision's JSON without loading its body.
+    rows = list(
+        publications.annotate(judgments=F("revision__snapshot__key_judgments")).prefetch_related(
+            "regions"
+        )
+    )
+    items = [
+        DigestItem(
+            title=row.title,
+            summary=row.summary,
+            url=absolute_url(reverse("portal:brief-detail", args=[row.slug])),
+            kind=BriefKind(row.kind).label,
+            regions=tuple(region.name for region in row.regions.all()),
+            published_at=row.published_at,
+            updated=row.updated_at is not None and row.visible_at == row.updated_at,
+            key_judgments=tuple(row.judgments or ()),
+        )
+        for row in rows
+    ]
+    return rows, items
+
+
+def digest_message(
+    *, delivery: Delivery, publications: QuerySet[Publication]
+) -> DigestMessage | None:
+    """The email for this delivery, or None when there is nothing new to send."""
+    rows, items = _items(publications)
+    if not items:
+        return None
+    subscription = delivery.subscription
+    zone = ZoneInfo(subscription.timezone)
+    label = _PERIOD[Frequency(subscription.frequency)]
+    body = digest_body(
+        items=items,
+        period_label=f"{label}, {delivery.window_end.astimezone(zone):%-d %B %Y}",
+        more_url=absolute_url(reverse("portal:brief-list")),
+        time_zone=subscription.timezone,
+    )
+    token = subscription_token(subscription)
+    unsubscribe_url = absolute_url(reverse("digests:unsubscribe", args=[token]))
+    user = subscription.user
+    rendered = body.personalise(
+        recipient_name=user.byline if user is not None else "",
+        preferences_url=absolute_url(reverse("digests:preferences", args=[token])),
+        unsubscribe_url=unsubscribe_url,
+    )
+    list_id = f"<{subscription.frequency}.digests.{site_domain()}>"
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscription.email],
+        headers={
+            "Message-ID": delivery.message_id,
+            "List-Id": f"Advisory {label.lower()} {list_id}",
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return DigestMessage(
+        email=message, brief_ids=tuple(row.brief_id for row in rows[: body.shown_count])
+    )
