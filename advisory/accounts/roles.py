@@ -32,6 +32,8 @@ _EDITOR = {
     "entities.relationship": ("add", "change", "delete", "view"),
     "entities.designation": ("add", "change", "delete", "view"),
     "taggit.tag": ("add", "change", "view"),
+    "digests.subscription": ("view",),
+    "digests.digestrun": ("view",),
 }
 
 _DESK_ADMIN = {
@@ -43,6 +45,8 @@ _DESK_ADMIN = {
     "entities.entity": ("add", "change", "delete", "view"),
     "entities.region": ("add", "change", "view"),
     "taggit.tag": ("add", "change", "delete", "view"),
+    # Changed only through the digest services: unsubscribe, and a test sent to oneself.
+    "digests.subscription": ("change", "view"),
 }
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {

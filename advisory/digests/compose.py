@@ -1,6 +1,8 @@
 """One delivery's message: its briefs rendered, its recipient's links and the list headers."""
 
+import datetime
 from dataclasses import dataclass
+from email.utils import make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -8,11 +10,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from advisory.briefs.models import BriefKind, Publication
-from advisory.digests.models import Delivery, Frequency
+from advisory.digests.models import Delivery, Frequency, Subscription
 from advisory.digests.rendering import DigestItem, digest_body
-from advisory.digests.selectors import subscription_token
+from advisory.digests.selectors import subscription_publications, subscription_token
 from advisory.lib.email import absolute_url, site_domain
 
 _PERIOD = {
@@ -92,4 +95,40 @@ def digest_message(
     message.attach_alternative(rendered.html, "text/html")
     return DigestMessage(
         email=message, brief_ids=tuple(row.brief_id for row in rows[: body.shown_count])
+    )
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    subject: str
+    text: str
+    html: str
+    brief_ids: tuple[int, ...]
+
+
+def digest_preview(
+    *, subscription: Subscription, now: datetime.datetime | None = None
+) -> DigestPreview | None:
+    """The email the subscriber would get if their window, from the watermark, closed now.
+
+    The delivery is never saved: a preview leaves the ledger as it was.
+    """
+    delivery = Delivery(
+        subscription=subscription,
+        window_start=subscription.watermark,
+        window_end=now or timezone.now(),
+        message_id=make_msgid(domain=site_domain()),
+    )
+    publications = subscription_publications(
+        subscription, window_start=delivery.window_start, window_end=delivery.window_end
+    )
+    message = digest_message(delivery=delivery, publications=publications)
+    if message is None:
+        return None
+    [(html, _)] = message.email.alternatives
+    return DigestPreview(
+        subject=str(message.email.subject),
+        text=str(message.email.body),
+        html=str(html),
+        brief_ids=message.brief_ids,
     )

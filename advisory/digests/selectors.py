@@ -1,11 +1,15 @@
-"""What a digest carries: for one delivery, through the portal's entitlement selector."""
+"""What a digest carries, through the portal's entitlement selector; runs and their ledger."""
+
+import datetime
+from typing import TypeAlias, TypedDict
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django_stubs_ext import WithAnnotations
 
 from advisory.accounts.models import Follow
 from advisory.briefs.models import BriefKind, Publication
-from advisory.digests.models import Delivery, Frequency, Subscription
+from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
 from advisory.portal.selectors import publications_readable
 
 
@@ -35,17 +39,29 @@ def _interests(subscription: Subscription) -> Q | None:
 
 
 def delivery_publications(delivery: Delivery) -> QuerySet[Publication]:
-    """The briefs for this delivery: readable by the subscriber now, and visible to them for
-    the first time (published, or an update published) inside the delivery's window.
-
-    An external subscriber has no account and reads what a visitor reads.
-    """
-    subscription = delivery.subscription
-    chosen = publications_readable(subscription.user).filter(
-        visible_at__lte=delivery.window_end, retracted_at__isnull=True
+    """The briefs for this delivery: see `subscription_publications`."""
+    return subscription_publications(
+        delivery.subscription, window_start=delivery.window_start, window_end=delivery.window_end
     )
-    if delivery.window_start is not None:
-        chosen = chosen.filter(visible_at__gt=delivery.window_start)
+
+
+def subscription_publications(
+    subscription: Subscription,
+    *,
+    window_start: datetime.datetime | None,
+    window_end: datetime.datetime,
+) -> QuerySet[Publication]:
+    """The briefs a subscriber gets for a window: readable by them now, and visible to them
+    for the first time (published, or an update published) inside the window.
+
+    Deliveries and the admin's preview both choose through this, so a preview shows exactly
+    what would be sent. An external subscriber has no account and reads what a visitor reads.
+    """
+    chosen = publications_readable(subscription.user).filter(
+        visible_at__lte=window_end, retracted_at__isnull=True
+    )
+    if window_start is not None:
+        chosen = chosen.filter(visible_at__gt=window_start)
     if subscription.frequency == Frequency.IMMEDIATE:
         chosen = chosen.filter(kind=BriefKind.FLASH_ALERT)
     elif subscription.kinds:
@@ -70,3 +86,41 @@ def subscription_for_token(token: str) -> Subscription | None:
     except signing.BadSignature:
         return None
     return Subscription.objects.filter(public_id=public_id).first()
+
+
+class RunCounts(TypedDict):
+    due: int
+    sent: int
+    skipped: int
+    failed: int
+    pending: int
+
+
+# A string: WithAnnotations takes two arguments for the type checker only.
+CountedRun: TypeAlias = "WithAnnotations[DigestRun, RunCounts]"
+
+
+def _deliveries_in(*statuses: str) -> Count:
+    return Count("deliveries", filter=Q(deliveries__status__in=statuses))
+
+
+def digest_runs_counted() -> QuerySet[CountedRun]:
+    """Runs, newest first, each with its deliveries counted by outcome in the same query.
+
+    `due` is every delivery of the run; `pending` includes those being sent right now.
+    """
+    return DigestRun.objects.annotate(
+        due=Count("deliveries"),
+        sent=_deliveries_in(DeliveryStatus.SENT),
+        skipped=_deliveries_in(DeliveryStatus.SKIPPED),
+        failed=_deliveries_in(DeliveryStatus.FAILED),
+        pending=_deliveries_in(DeliveryStatus.PENDING, DeliveryStatus.SENDING),
+    ).order_by("-window_end", "-pk")
+
+
+def run_deliveries(run: DigestRun, *, status: str | None = None) -> QuerySet[Delivery]:
+    """The run's delivery log, failures findable by status, each row with its recipient."""
+    log = Delivery.objects.filter(run=run).select_related("subscription__user")
+    if status is not None:
+        log = log.filter(status=status)
+    return log.order_by("pk")

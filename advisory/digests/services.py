@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from advisory.accounts.models import User
 from advisory.briefs.models import BriefKind, Publication
+from advisory.digests.compose import digest_preview
 from advisory.digests.models import (
     DeliveredBrief,
     Delivery,
@@ -25,7 +26,7 @@ from advisory.digests.models import (
 )
 from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.entities.models import Entity, Region
-from advisory.lib.email import site_domain
+from advisory.lib.email import send_email, site_domain
 from advisory.workflow.services import audit_event_record
 
 
@@ -159,6 +160,38 @@ def subscription_unsubscribe(*, actor: User | None, subscription: Subscription) 
     subscription.save(update_fields=["status", "unsubscribed_at", "next_due_at"])
     audit_event_record(actor=actor, verb="subscription.unsubscribed", target=subscription)
     return subscription
+
+
+TEST_SUBJECT_PREFIX = "[Test] "
+
+
+@transaction.atomic
+def digest_test_send(*, actor: User, subscription: Subscription) -> str:
+    """Mail the digest the subscriber would get now to the acting staff member; returns its
+    Message-ID.
+
+    The ledger is left alone: no delivery row, no watermark moved. The List-Unsubscribe
+    headers are left out, since a mail client's unsubscribe button would act for the
+    subscriber. A message the mail server refuses raises, and nothing is recorded.
+    """
+    if not actor.email:
+        raise ValidationError({"email": "Add an email address to your account to get a test."})
+    preview = digest_preview(subscription=subscription)
+    if preview is None:
+        raise ValidationError("Nothing new for this subscriber: there is nothing to send.")
+    message_id = send_email(
+        to=[actor.email],
+        subject=f"{TEST_SUBJECT_PREFIX}{preview.subject}",
+        text=preview.text,
+        html=preview.html,
+    )
+    audit_event_record(
+        actor=actor,
+        verb="digest.test_sent",
+        target=subscription,
+        data={"to": actor.email, "briefs": list(preview.brief_ids), "message_id": message_id},
+    )
+    return message_id
 
 
 RUN_BATCH = 2000
