@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -45,12 +46,12 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 class SubscriptionAdmin(_ReadOnlyAdmin):
     list_display = (
         "email",
+        "preview_link",
         "user",
         "frequency",
         "status",
-        "next_due_at",
-        "hard_bounces",
-        "preview_link",
+        "next_due",
+        "bounces",
     )
     list_filter = ("frequency", "status")
     list_select_related = ("user",)
@@ -92,6 +93,19 @@ class SubscriptionAdmin(_ReadOnlyAdmin):
         for subscription in queryset:
             subscription_unsubscribe(actor=actor, subscription=subscription)
         self.message_user(request, f"Unsubscribed {len(queryset)}: they get nothing more.")
+
+    # Short cells, so that the list fits beside its filters without scrolling sideways.
+    @admin.display(description="next due", ordering="next_due_at")
+    def next_due(self, obj: Subscription) -> str:
+        return (
+            date_format(timezone.localtime(obj.next_due_at), "Y-m-d H:i")
+            if obj.next_due_at
+            else "—"
+        )
+
+    @admin.display(description="bounces", ordering="hard_bounces")
+    def bounces(self, obj: Subscription) -> int:
+        return obj.hard_bounces
 
     @admin.display(description="digest")
     def preview_link(self, obj: Subscription) -> str:
