@@ -369,9 +369,22 @@ class Publication(models.Model):
     )
     # Filled and GIN-indexed on PostgreSQL only: title above summary above body.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The ids of `regions` and `tags` again, as the keys of a JSON object, so the entitlement
+    # rule tests them per row (`has_any_keys`, on every database) instead of asking the join
+    # tables, which PostgreSQL answers by hashing every link before the first row of a page.
+    region_keys = models.JSONField(default=dict, editable=False)
+    tag_keys = models.JSONField(default=dict, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        indexes = [
+            # Listings: newest first, retracted briefs left out; also what their count reads.
+            models.Index(
+                fields=["-published_at", "-brief"],
+                condition=Q(retracted_at__isnull=True),
+                name="publication_listed_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(access_tier__gte=0, access_tier__lte=2),
@@ -419,6 +432,8 @@ class PublicationTag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["publication", "tag"], name="publication_tag_unique"),
         ]
+        # Related briefs count shared tags from the tag's side, reading the index alone.
+        indexes = [models.Index(fields=["tag", "publication"], name="pubtag_tag_pub_idx")]
 
     def __str__(self) -> str:
         return f"{self.publication_id} · {self.tag_id}"
@@ -438,6 +453,8 @@ class PublicationEntity(models.Model):
                 condition=Q(role__in=MentionRole.values), name="publication_entity_role_valid"
             ),
         ]
+        # Related briefs and co-mentions count from the entity's side, reading the index alone.
+        indexes = [models.Index(fields=["entity", "publication"], name="pubentity_entity_pub_idx")]
 
     def __str__(self) -> str:
         return f"{self.publication_id} · {self.entity_id}"

@@ -36,6 +36,8 @@ def publication_write(
     snapshot = revision.snapshot
     first = not Publication.objects.filter(brief=brief).exists()
     bylines = BriefAuthor.objects.filter(brief=brief).select_related("author")
+    regions = list(brief.regions.all())
+    tags = list(brief.tags.all())
     publication, _ = Publication.objects.update_or_create(
         brief=brief,
         defaults={
@@ -55,15 +57,17 @@ def publication_write(
             "visible_at": now,
             "retracted_at": None,
             "retraction_notice": "",
+            "region_keys": {str(region.pk): True for region in regions},
+            "tag_keys": {str(tag.pk): True for tag in tags},
         },
     )
     PublicationRegion.objects.filter(publication=publication).delete()
     PublicationRegion.objects.bulk_create(
-        PublicationRegion(publication=publication, region=region) for region in brief.regions.all()
+        PublicationRegion(publication=publication, region=region) for region in regions
     )
     PublicationTag.objects.filter(publication=publication).delete()
     PublicationTag.objects.bulk_create(
-        PublicationTag(publication=publication, tag=tag) for tag in brief.tags.all()
+        PublicationTag(publication=publication, tag=tag) for tag in tags
     )
     PublicationEntity.objects.filter(publication=publication).delete()
     PublicationEntity.objects.bulk_create(

@@ -19,7 +19,8 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -39,7 +40,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Concat
 from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -550,6 +550,13 @@ def _stray_name_words_unmarked(text: str, plan: QueryPlan) -> str:
     return _MARKED.sub(kept, _ADJACENT_MARKS.sub(r"\1", text))
 
 
+def _stems(plan: QueryPlan) -> Func:
+    """The lexemes of the words searched for (not the names), as the text search stems them."""
+    words = " ".join(term.text for term in plan.rest if term.names_something)
+    vector = SearchVector(Value(words), config=SEARCH_CONFIG)
+    return Func(vector, function="tsvector_to_array", output_field=ArrayField(TextField()))
+
+
 def _hit_unmarked(row: Publication) -> SearchHit:
     return SearchHit(publication=row, title_html=_marked(row.title), snippet_html=_marked(""))
 
@@ -573,7 +580,6 @@ def search_fulltext(
         )
     condition, whole = _fulltext_match(plan)
     matching = searched.filter(condition)
-    body_text = Concat(F("summary"), Value("\n\n"), _body_markdown(), output_field=TextField())
     ordered = matching.annotate(
         rank=SearchRank(F("search_vector"), whole, normalization=Value(1)),
         title_marked=SearchHeadline(
@@ -584,26 +590,18 @@ def search_fulltext(
             stop_sel=MARK_STOP,
             highlight_all=True,
         ),
-        snippet_marked=SearchHeadline(
-            _stripped(body_text, [*_MARKDOWN_SYNTAX, _ANGLE_KEPT]),
-            whole,
-            max_words=40,
-            min_words=18,
-            max_fragments=2,
-            fragment_delimiter=" … ",
-            config=SEARCH_CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_STOP,
-        ),
+        body=_body_markdown(),
+        # The same for every row, and folded to a constant when the query is planned.
+        stems=_stems(plan),
     ).order_by("-rank", "-published_at", "-pk")
+    needles = _needles(plan)
 
     def hit(row: Publication) -> SearchHit:
         title: str = row.title_marked  # type: ignore[attr-defined]
-        snippet: str = row.snippet_marked  # type: ignore[attr-defined]
         return SearchHit(
             publication=row,
             title_html=_marked(_stray_name_words_unmarked(title, plan)),
-            snippet_html=_marked(_stray_name_words_unmarked(snippet, plan)),
+            snippet_html=_snippet(row, needles, row.stems),  # type: ignore[attr-defined]
         )
 
     return _results(
@@ -650,10 +648,19 @@ def _plain_text(markdown: str) -> str:
     return " ".join(markdown.split())
 
 
-def _highlighted(text: str, needles: Sequence[str], *, window: int | None = None) -> SafeString:
-    """The text, or a window of it from just before the first needle, needles marked, escaped."""
+def _highlighted(
+    text: str, needles: Sequence[str], *, stems: Sequence[str] = (), window: int | None = None
+) -> SafeString:
+    """The text, or a window of it from just before the first needle, needles marked, escaped.
+
+    A stem marks every word it begins ("sanction" marks "sanctioned"), as a full-text match
+    finds them.
+    """
     longest_first = sorted({n for n in needles if n}, key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, longest_first)), re.IGNORECASE)
+    alternatives = [rf"\b{re.escape(stem)}\w*" for stem in sorted(set(stems), key=len)[::-1]]
+    alternatives += map(re.escape, longest_first)
+    longest_first += stems
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
     if window is not None and len(text) > window:
         first = pattern.search(text) if longest_first else None
         start = max(0, first.start() - window // 3) if first else 0
@@ -666,6 +673,20 @@ def _highlighted(text: str, needles: Sequence[str], *, window: int | None = None
     return _marked(text)
 
 
+def _needles(plan: QueryPlan) -> list[str]:
+    """What a snippet marks: the words searched for and every spelling of the names."""
+    needles = [term.text for term in plan.rest if term.names_something]
+    return needles + [name for span in plan.spans for name in span.spellings]
+
+
+def _snippet(row: Publication, needles: Sequence[str], stems: Sequence[str] = ()) -> SafeString:
+    """A window of the summary and body around the first needle, cut in Python from the
+    page's rows: PostgreSQL's headline over whole bodies, with every spelling of a name in
+    its query, costs up to seconds a page."""
+    body = _plain_text(f"{row.summary}\n\n{row.body}")  # type: ignore[attr-defined]
+    return _highlighted(body, needles, stems=stems, window=_SNIPPET_CHARS)
+
+
 def search_fallback(
     *, user: User | AnonymousUser | None, text: str, filters: SearchFilters, page: int = 1
 ) -> SearchResults:
@@ -676,16 +697,14 @@ def search_fallback(
         body_markdown=KeyTextTransform("body", "revision__snapshot")
     )
     matching = searched.filter(_fallback_match(plan)) if plan.finds_something else searched.none()
-    needles = [term.text for term in plan.rest if term.names_something]
-    needles += [name for span in plan.spans for name in span.spellings]
+    needles = _needles(plan)
     ordered = matching.annotate(body=_body_markdown()).order_by("-published_at", "-pk")
 
     def hit(row: Publication) -> SearchHit:
-        body = _plain_text(f"{row.summary}\n\n{row.body}")  # type: ignore[attr-defined]
         return SearchHit(
             publication=row,
             title_html=_highlighted(re.sub(*_MARKERS, row.title), needles),
-            snippet_html=_highlighted(body, needles, window=_SNIPPET_CHARS),
+            snippet_html=_snippet(row, needles),
         )
 
     return _results(

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -22,7 +22,6 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -50,6 +49,10 @@ from advisory.entities.models import (
 from advisory.lib.text import normalise_name
 
 
+def _keys(ids: frozenset[int]) -> list[str]:
+    return [str(pk) for pk in sorted(ids)]
+
+
 def readable_condition(entitlement: Entitlement) -> Q:
     """The publications the entitlement opens in full, as a condition on `Publication`.
 
@@ -62,15 +65,14 @@ def readable_condition(entitlement: Entitlement) -> Q:
         return public
     covered = Q(access_tier__lte=entitlement.tier)
     if entitlement.region_ids is not None:
-        placed = PublicationRegion.objects.filter(publication=OuterRef("pk"))
-        covered &= Q(~Exists(placed)) | Q(
-            Exists(placed.filter(region_id__in=entitlement.region_ids))
-        )
+        # Tested on the publication's own row: see `Publication.region_keys`.
+        placed = Q(region_keys={})
+        if entitlement.region_ids:
+            placed |= Q(region_keys__has_any_keys=_keys(entitlement.region_ids))
+        covered &= placed
     if entitlement.topic_ids is not None:
-        topics = PublicationTag.objects.filter(
-            publication=OuterRef("pk"), tag_id__in=entitlement.topic_ids
-        )
-        covered &= Q(Exists(topics))
+        topics = entitlement.topic_ids
+        covered &= Q(tag_keys__has_any_keys=_keys(topics)) if topics else Q(pk__in=[])
     return public | covered
 
 
@@ -104,6 +106,9 @@ HOME_PER_SECTION = 4
 RELATED_LIMIT = 5
 TIMELINE_LIMIT = 20
 CO_MENTIONED_LIMIT = 10
+# Related briefs change only as others are published; a new one may wait this long to show.
+RELATED_CACHE_SECONDS = 600
+_RELATED_CANDIDATES = 50
 
 
 def publications_listed(user: User | AnonymousUser | None) -> QuerySet[Publication]:
@@ -283,12 +288,26 @@ def _followed(user: User | AnonymousUser, follows: list[Follow]) -> list[Publica
     return list(publications_listed(user).filter(condition)[:HOME_LATEST])
 
 
+def _latest_readable_first(listed: QuerySet[Publication]) -> list[Publication]:
+    """The newest briefs the reader may read, then the newest teasers, in one query.
+
+    Each half is a LIMIT subquery walking the listing's date order, so the entitlement rule is
+    tested on the few rows read rather than on every publication to sort them.
+    """
+    newest = Q()
+    for readable in (True, False):
+        newest |= Q(pk__in=listed.filter(Q(readable=readable)).values("pk")[:HOME_LATEST])
+    publications = list(listed.filter(newest))
+    publications.sort(key=lambda publication: not publication.readable)  # type: ignore[attr-defined]
+    return publications[:HOME_LATEST]
+
+
 def home_page(user: User | AnonymousUser) -> HomePage:
     """Latest for the reader (what they may read first), by region, and from what they follow."""
     listed = publications_listed(user)
     if not user.is_authenticated:
         return HomePage(latest=list(listed[:12]), sections=[], followed=[], follows=0)
-    latest = list(listed.order_by(F("readable").desc(), "-published_at", "-pk")[:HOME_LATEST])
+    latest = _latest_readable_first(listed)
     sections = _sections(user, _section_regions(entitlement_of(user)))
     follows = follows_of(user)
     followed = _followed(user, follows) if follows else []
@@ -444,15 +463,46 @@ def _series_nav(user: User | AnonymousUser, publication: Publication) -> SeriesN
     )
 
 
-def _shared_count(model: type[PublicationEntity] | type[PublicationTag], **lookup: Any) -> Coalesce:
-    shared = (
-        model.objects.filter(publication=OuterRef("pk"), **lookup)
-        .order_by()
-        .values("publication")
-        .annotate(n=Count("pk"))
-        .values("n")
+def _related_ranked(
+    publication: Publication, *, entity_ids: list[int], tag_ids: list[int]
+) -> list[int]:
+    """The ids of the briefs sharing most entities and tags with this one (an entity counts
+    double), best first, newest first within a score; the same whoever reads.
+
+    Scores are summed from the join tables' entity and tag side (index-only reads) and only
+    the best `_RELATED_CANDIDATES` are joined to their publications to be dated: among briefs
+    tied at that cut-off, the later written is kept rather than the later published.
+    """
+    quote = connection.ops.quote_name
+    parts: list[str] = []
+    params: list[Any] = []
+    for model, column, ids, weight in (
+        (PublicationEntity, "entity_id", entity_ids, 2),
+        (PublicationTag, "tag_id", tag_ids, 1),
+    ):
+        if ids:
+            placeholders = ", ".join(["%s"] * len(ids))
+            parts.append(
+                f"SELECT publication_id, {weight} AS w FROM {quote(model._meta.db_table)}"
+                f" WHERE {column} IN ({placeholders})"
+            )
+            params += ids
+    if not parts:
+        return []
+    table = quote(Publication._meta.db_table)
+    sql = (
+        f"SELECT p.brief_id FROM (SELECT publication_id, SUM(w) AS shared"
+        f" FROM ({' UNION ALL '.join(parts)}) links WHERE publication_id <> %s"
+        f" GROUP BY publication_id ORDER BY shared DESC, publication_id DESC"
+        f" LIMIT {_RELATED_CANDIDATES}) scores"
+        f" JOIN {table} p ON p.brief_id = scores.publication_id"
+        f" WHERE p.retracted_at IS NULL AND p.published_at <= %s"
+        f" ORDER BY scores.shared DESC, p.published_at DESC, p.brief_id DESC LIMIT {RELATED_LIMIT}"
     )
-    return Coalesce(Subquery(shared, output_field=IntegerField()), Value(0))
+    params += [publication.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def publications_related(
@@ -462,26 +512,25 @@ def publications_related(
     entity_ids: list[int],
     tag_ids: list[int],
 ) -> list[Publication]:
-    """Briefs sharing the most entities and tags with this one (an entity counts double)."""
-    if not entity_ids and not tag_ids:
+    """Briefs sharing the most entities and tags with this one, as this user may know of them.
+
+    Which briefs they are does not depend on the reader, so it is kept per version of this
+    publication for a while; the briefs themselves are read through `publications_for`.
+    """
+    key = f"portal:related:{publication.pk}:{publication.visible_at.timestamp()}"
+    ranked: list[int] | None = cache.get(key)
+    if ranked is None:
+        ranked = _related_ranked(publication, entity_ids=entity_ids, tag_ids=tag_ids)
+        cache.set(key, ranked, RELATED_CACHE_SECONDS)
+    if not ranked:
         return []
-    sharing = Q(
-        Exists(
-            PublicationEntity.objects.filter(publication=OuterRef("pk"), entity_id__in=entity_ids)
-        )
-    ) | Q(Exists(PublicationTag.objects.filter(publication=OuterRef("pk"), tag_id__in=tag_ids)))
-    return list(
-        publications_for(user)
-        .filter(retracted_at__isnull=True)
-        .exclude(pk=publication.pk)
-        .filter(sharing)
+    found = {
+        related.pk: related
+        for related in publications_for(user)
+        .filter(pk__in=ranked, retracted_at__isnull=True)
         .defer("body_html", "search_vector", "authors")
-        .annotate(
-            shared=2 * _shared_count(PublicationEntity, entity_id__in=entity_ids)
-            + _shared_count(PublicationTag, tag_id__in=tag_ids)
-        )
-        .order_by("-shared", "-published_at", "-pk")[:RELATED_LIMIT]
-    )
+    }
+    return [found[pk] for pk in ranked if pk in found]
 
 
 def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:

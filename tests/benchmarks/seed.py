@@ -717,6 +717,8 @@ class Seeder:
                     visible_at=b["updated_at"] or b["published_at"],
                     retracted_at=b["retracted_at"],
                     retraction_notice=briefs[-1].retraction_notice,
+                    region_keys={str(region_id): True for region_id in b["regions"]},
+                    tag_keys={str(tag_id): True for tag_id in b["tags"]},
                 )
             )
         Brief.objects.bulk_create(briefs)
