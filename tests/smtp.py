@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from advisory.accounts.models import User
 
 SITE = "https://advisory.example.com"
+
+# aiosmtpd logs every SMTP command at INFO: thousands of lines in the fault test.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Inbox:

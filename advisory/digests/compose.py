@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisory.briefs.models import BriefKind, Publication
-from advisory.digests.models import Delivery, Frequency, Subscription
+from advisory.digests.models import Delivery, Frequency, RetractionNotice, Subscription
 from advisory.digests.rendering import DigestItem, digest_body
 from advisory.digests.selectors import subscription_publications, subscription_token
-from advisory.lib.email import absolute_url, site_domain
+from advisory.lib.email import absolute_url, render_email, site_domain
 
 _PERIOD = {
     Frequency.IMMEDIATE: "Flash alert",
@@ -132,3 +132,42 @@ def digest_preview(
         html=str(html),
         brief_ids=message.brief_ids,
     )
+
+
+def retraction_message(notice: RetractionNotice) -> EmailMultiAlternatives:
+    """The notice to a subscriber that a brief a digest brought them has been retracted.
+
+    It links to the brief's page, which now shows the retraction notice to every reader.
+    """
+    brief, subscription = notice.brief, notice.subscription
+    token = subscription_token(subscription)
+    unsubscribe_url = absolute_url(reverse("digests:unsubscribe", args=[token]))
+    rendered = render_email(
+        "retraction",
+        {
+            "title": brief.title,
+            "notice": brief.retraction_notice,
+            "retracted_at": brief.retracted_at,
+            "recipient_name": subscription.user.byline if subscription.user else "",
+            "link": absolute_url(reverse("portal:brief-detail", args=[brief.slug])),
+            "why": "You receive this because an Advisory digest brought you this brief.",
+            "unsubscribe_url": unsubscribe_url,
+        },
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscription.email],
+        headers={
+            "Message-ID": notice.message_id,
+            "References": f"<brief-{brief.pk}@{site_domain()}>",
+            "List-Id": f"Advisory {subscription.frequency} digest "
+            f"<{subscription.frequency}.digests.{site_domain()}>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message

@@ -2,22 +2,27 @@
 
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from advisory.digests.compose import digest_message
-from advisory.digests.models import Delivery
+from advisory.digests.compose import digest_message, retraction_message
+from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStatus
 from advisory.digests.selectors import delivery_publications
 from advisory.digests.services import (
     deliveries_claim,
     delivery_failed,
     delivery_sent,
     delivery_skipped,
+    retraction_notice_failed,
+    retraction_notice_sent,
+    retraction_notice_skipped,
+    retraction_notices_claim,
 )
 from advisory.lib.smtp import (
     HandoverAbandoned,
@@ -25,6 +30,8 @@ from advisory.lib.smtp import (
     is_transient,
     message_bytes,
 )
+
+Claimed = TypeVar("Claimed", Delivery, RetractionNotice)
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -90,17 +97,43 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     The budget keeps each task far shorter than the broker's visibility timeout; whatever is
     left is picked up by the next task for the run.
     """
+    return _send_claimed(
+        claim=lambda: deliveries_claim(run_id=run_id), send=_deliver, time_budget=time_budget
+    )
+
+
+def retraction_notices_deliver(*, brief_id: int, time_budget: float = 60.0) -> RunProgress:
+    """Send the brief's pending retraction notices, like a run's deliveries."""
+    return _send_claimed(
+        claim=lambda: retraction_notices_claim(brief_id=brief_id),
+        send=_notify_retraction,
+        time_budget=time_budget,
+    )
+
+
+def _send_claimed(
+    *,
+    claim: Callable[[], Sequence[Claimed]],
+    send: Callable[[_SmtpHandover | _BackendSession, Claimed, RunProgress], None],
+    time_budget: float,
+) -> RunProgress:
     progress = RunProgress()
     started = time.monotonic()
     with _mail_session() as session:
         while time.monotonic() - started < time_budget:
-            claimed = deliveries_claim(run_id=run_id)
+            claimed = claim()
             if not claimed:
                 progress.finished = True
                 break
-            for delivery in claimed:
-                _deliver(session, delivery, progress)
+            for row in claimed:
+                send(session, row, progress)
     return progress
+
+
+def _failure(error: smtplib.SMTPException | OSError) -> tuple[bool, bool]:
+    """Whether the failure is transient, and whether it is a hard bounce of the address."""
+    transient = is_transient(error)
+    return transient, isinstance(error, smtplib.SMTPRecipientsRefused) and not transient
 
 
 def _deliver(
@@ -120,9 +153,32 @@ def _deliver(
     except HandoverAbandoned:
         return
     except (smtplib.SMTPException, OSError) as error:
-        transient = is_transient(error)
-        bounce = isinstance(error, smtplib.SMTPRecipientsRefused) and not transient
+        transient, bounce = _failure(error)
         delivery_failed(delivery=delivery, error=str(error), transient=transient, bounce=bounce)
+        progress.failed += 1
+        return
+    progress.sent += 1
+
+
+def _notify_retraction(
+    session: _SmtpHandover | _BackendSession, notice: RetractionNotice, progress: RunProgress
+) -> None:
+    if notice.subscription.status == SubscriptionStatus.SUPPRESSED:
+        retraction_notice_skipped(notice=notice)
+        progress.skipped += 1
+        return
+    try:
+        session.handover(
+            message=retraction_message(notice),
+            commit_point=lambda: retraction_notice_sent(notice=notice),
+        )
+    except HandoverAbandoned:
+        return
+    except (smtplib.SMTPException, OSError) as error:
+        transient, bounce = _failure(error)
+        retraction_notice_failed(
+            notice=notice, error=str(error), transient=transient, bounce=bounce
+        )
         progress.failed += 1
         return
     progress.sent += 1

@@ -213,3 +213,48 @@ class DeliveredBrief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} · {self.brief_id}"
+
+
+class RetractionNotice(models.Model):
+    """The ledger of retraction emails: one row per retracted brief and subscriber who
+    received it, so a retraction reaches each of them once, crash or retry."""
+
+    brief = models.ForeignKey(
+        "briefs.Brief", on_delete=models.PROTECT, related_name="retraction_notices"
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="retraction_notices"
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        help_text="Skipped when the address was suppressed after bounces.",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brief", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brief", "subscription"], name="retraction_notice_once_per_subscriber"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values),
+                name="retraction_notice_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | (Q(sent_at__isnull=False) & ~Q(message_id="")),
+                name="retraction_notice_sent_has_time_and_message_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retraction of brief {self.brief_id} to {self.subscription}"

@@ -3,17 +3,18 @@
 import datetime
 import random
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from taggit.models import Tag
 
 from advisory.accounts.models import User
-from advisory.briefs.models import BriefKind, Publication
+from advisory.briefs.models import Brief, BriefKind, Publication
 from advisory.digests.compose import digest_preview
 from advisory.digests.models import (
     DeliveredBrief,
@@ -21,6 +22,7 @@ from advisory.digests.models import (
     DeliveryStatus,
     DigestRun,
     Frequency,
+    RetractionNotice,
     Subscription,
     SubscriptionStatus,
 )
@@ -284,20 +286,26 @@ _jitter = random.SystemRandom()
 HARD_BOUNCES_BEFORE_SUPPRESSION = 3
 
 
-def deliveries_claim(
-    *, run_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
-) -> list[Delivery]:
-    """Take up to `limit` pending deliveries of the run for this worker (SKIP LOCKED).
+Claimable = TypeVar("Claimable", Delivery, RetractionNotice)
 
-    Each gets a fresh claim token; only its holder can mark it sent.
+
+def _claimed(
+    queryset: QuerySet[Claimable],
+    *,
+    limit: int,
+    now: datetime.datetime,
+    message_id: Callable[[Claimable], str],
+) -> list[Claimable]:
+    """Take up to `limit` of the pending rows for this worker (SKIP LOCKED), marked sending.
+
+    Each claim gets a fresh token; only its holder can mark a row sent. The Message-ID is
+    stable across attempts, so a receiver that saw a message before can tell.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         rows = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(run_id=run_id, status=DeliveryStatus.PENDING)
+            queryset.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=DeliveryStatus.PENDING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .select_related("subscription__user")
             .order_by("pk")[:limit]
         )
         token = uuid.uuid4()
@@ -306,12 +314,24 @@ def deliveries_claim(
             row.claimed_at = now
             row.claim_token = token
             row.attempts += 1
-            # Stable across attempts: a receiver that saw a message before can tell.
-            row.message_id = row.message_id or f"<digest.{row.run_id}.{row.pk}@{site_domain()}>"
-        Delivery.objects.bulk_update(
+            row.message_id = row.message_id or message_id(row)
+        queryset.model.objects.bulk_update(
             rows, ["status", "claimed_at", "claim_token", "attempts", "message_id"]
         )
     return rows
+
+
+def deliveries_claim(
+    *, run_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
+) -> list[Delivery]:
+    """Take up to `limit` pending deliveries of the run for this worker."""
+    queryset = Delivery.objects.filter(run_id=run_id).select_related("subscription__user")
+    return _claimed(
+        queryset,
+        limit=limit,
+        now=now or timezone.now(),
+        message_id=lambda row: f"<digest.{row.run_id}.{row.pk}@{site_domain()}>",
+    )
 
 
 def delivery_sent(*, delivery: Delivery, brief_ids: Sequence[int]) -> bool:
@@ -343,25 +363,21 @@ def retry_delay(attempt: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=_jitter.uniform(ceiling / 2, ceiling))
 
 
-@transaction.atomic
-def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: bool) -> None:
-    """Record a failed attempt: retried later if transient, else given up.
-
-    A bounce (the server refusing the address for good) counts; repeated hard bounces
-    suppress the subscription, so nobody keeps mailing an address that does not exist.
-    Undoes a commit point the server then refused.
-    """
-    DeliveredBrief.objects.filter(delivery_id=delivery.pk).delete()
-    retry = transient and delivery.attempts < MAX_ATTEMPTS
-    Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+def _attempt_failed(row: Delivery | RetractionNotice, *, error: str, transient: bool) -> None:
+    """A transient failure is tried again later, up to MAX_ATTEMPTS; any other is final."""
+    retry = transient and row.attempts < MAX_ATTEMPTS
+    type(row).objects.filter(pk=row.pk, claim_token=row.claim_token).update(
         status=DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED,
-        next_attempt_at=timezone.now() + retry_delay(delivery.attempts) if retry else None,
+        next_attempt_at=timezone.now() + retry_delay(row.attempts) if retry else None,
         sent_at=None,
         last_error=error[:2000],
     )
-    if not bounce:
-        return
-    subscription = Subscription.objects.select_for_update().get(pk=delivery.subscription_id)
+
+
+def _bounce_recorded(*, subscription_id: int, error: str) -> None:
+    """Repeated hard bounces suppress the subscription, so nobody keeps mailing an address
+    that does not exist."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
     subscription.hard_bounces += 1
     fields = ["hard_bounces"]
     if subscription.hard_bounces >= HARD_BOUNCES_BEFORE_SUPPRESSION:
@@ -377,8 +393,21 @@ def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: 
     subscription.save(update_fields=fields)
 
 
+@transaction.atomic
+def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: bool) -> None:
+    """Record a failed attempt (a bounce is the server refusing the address for good).
+
+    Undoes a commit point the server then refused.
+    """
+    DeliveredBrief.objects.filter(delivery_id=delivery.pk).delete()
+    _attempt_failed(delivery, error=error, transient=transient)
+    if bounce:
+        _bounce_recorded(subscription_id=delivery.subscription_id, error=error)
+
+
 def deliveries_reclaim_stale(*, now: datetime.datetime | None = None) -> list[int]:
-    """Deliveries left "sending" by a worker that died go back to pending; returns their runs.
+    """Deliveries and retraction notices left "sending" by a worker that died go back to
+    pending; returns the runs of the deliveries.
 
     Safe to send again: a row still "sending" never passed its commit point, so the server
     never received the end of its message (see advisory.lib.smtp).
@@ -387,4 +416,65 @@ def deliveries_reclaim_stale(*, now: datetime.datetime | None = None) -> list[in
     stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - LEASE)
     runs = sorted(set(stale.values_list("run_id", flat=True)))
     stale.update(status=DeliveryStatus.PENDING, claim_token=None)
+    RetractionNotice.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - LEASE
+    ).update(status=DeliveryStatus.PENDING, claim_token=None)
     return runs
+
+
+# Retraction notices: everyone a digest carried the brief to hears of its retraction, once.
+
+
+def retraction_notices_create(*, brief: Brief) -> int:
+    """Queue a notice for each subscriber a delivery of the brief reached; returns how many.
+
+    Part of the retraction (workflow's brief_retract), in its transaction and recorded in its
+    audit event, so a retraction never lacks its notices. A subscriber who has since
+    unsubscribed still hears of it: what they received was wrong.
+    """
+    reached = (
+        Delivery.objects.filter(status=DeliveryStatus.SENT, briefs=brief)
+        .values_list("subscription_id", flat=True)
+        .distinct()
+    )
+    notices = [RetractionNotice(brief=brief, subscription_id=pk) for pk in reached]
+    RetractionNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    return len(notices)
+
+
+def retraction_notices_claim(
+    *, brief_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
+) -> list[RetractionNotice]:
+    queryset = RetractionNotice.objects.filter(brief_id=brief_id).select_related(
+        "brief", "subscription__user"
+    )
+    return _claimed(
+        queryset,
+        limit=limit,
+        now=now or timezone.now(),
+        message_id=lambda row: f"<retraction.{row.brief_id}.{row.pk}@{site_domain()}>",
+    )
+
+
+def retraction_notice_sent(*, notice: RetractionNotice) -> bool:
+    """The commit point: record the notice as sent, if this worker still holds it."""
+    held = RetractionNotice.objects.filter(
+        pk=notice.pk, status=DeliveryStatus.SENDING, claim_token=notice.claim_token
+    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    return bool(held)
+
+
+def retraction_notice_skipped(*, notice: RetractionNotice) -> None:
+    """The address was suppressed after bounces: it is not mailed again."""
+    RetractionNotice.objects.filter(pk=notice.pk, claim_token=notice.claim_token).update(
+        status=DeliveryStatus.SKIPPED
+    )
+
+
+@transaction.atomic
+def retraction_notice_failed(
+    *, notice: RetractionNotice, error: str, transient: bool, bounce: bool
+) -> None:
+    _attempt_failed(notice, error=error, transient=transient)
+    if bounce:
+        _bounce_recorded(subscription_id=notice.subscription_id, error=error)

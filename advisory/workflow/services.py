@@ -373,11 +373,21 @@ def brief_retract(*, actor: User, brief: Brief, notice: str) -> Brief:
     brief.retraction_notice = notice.strip()
     brief.retracted_at = timezone.now()
     publication_retract(brief=brief, notice=brief.retraction_notice, now=brief.retracted_at)
+    # digests imports this module (audit events): import it only when it is used.
+    from advisory.digests.services import retraction_notices_create
+    from advisory.digests.tasks import send_retraction_notices
+
+    # The notices are rows of this transaction: if the broker is down at commit, the beat's
+    # next tick sends them.
+    notices = retraction_notices_create(brief=brief)
+    if notices:
+        transaction.on_commit(partial(send_retraction_notices.delay, brief.pk), robust=True)
     return _move(
         brief,
         transition,
         actor=actor,
         reason=notice.strip(),
+        data={"retraction_notices": notices},
         fields=["retraction_notice", "retracted_at"],
     )
 
