@@ -341,3 +341,48 @@ def test_a_worker_killed_mid_run_leaves_nobody_mailed_twice_or_missed(
     assert twice == {}
     assert missing == set()
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == SUBSCRIBERS
+
+
+# Choosing each delivery's briefs costs a fixed number of queries per chunk.
+
+
+def _chunk_queries(readers: int, *, organisations: int) -> tuple[int, list[int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from advisory.accounts.models import Role
+    from advisory.accounts.services import membership_assign
+    from advisory.digests.selectors import deliveries_publications
+    from tests.factories import OrganisationFactory, UserFactory
+
+    region = RegionFactory()
+    for n in range(organisations):
+        organisation = OrganisationFactory(seats=readers)
+        organisation.regions.set([region])
+        for m in range(readers // organisations):
+            user = UserFactory(username=f"r{readers}-{n}-{m}", email=f"r{readers}-{n}-{m}@ex.com")
+            membership_assign(
+                actor=None, user=user, organisation=organisation, role=Role.CLIENT_READER
+            )
+            _subscribed(user)
+    # As after a first run: everyone's window starts where the last one ended.
+    Subscription.objects.update(watermark=timezone.now() - datetime.timedelta(hours=1))
+    published_brief(regions=[region], published_at=timezone.now() - datetime.timedelta(minutes=5))
+    due = Subscription.objects.order_by("next_due_at").last()
+    assert due is not None and due.next_due_at is not None
+    [run_id] = digest_runs_create(now=due.next_due_at)
+    claimed = deliveries_claim(run_id=run_id, limit=readers)
+    with CaptureQueriesContext(connection) as queries:
+        chosen = deliveries_publications(claimed)
+    return len(queries.captured_queries), [len(briefs) for briefs in chosen.values()]
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_fifty_readers_costs_the_queries_of_a_chunk_of_five() -> None:
+    five, chosen_five = _chunk_queries(5, organisations=1)
+    Subscription.objects.all().delete()
+    fifty, chosen_fifty = _chunk_queries(50, organisations=1)
+    assert chosen_five == [1] * 5
+    # The first chunk's brief is outside the second's window: each reader gets one brief.
+    assert chosen_fifty == [1] * 50
+    assert fifty == five

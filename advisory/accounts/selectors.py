@@ -1,8 +1,10 @@
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -87,36 +89,73 @@ def entitlement_of(user: User | AnonymousUser | None) -> Entitlement:
         return PUBLIC_ONLY
     cached: Entitlement | None = getattr(user, "_entitlement", None)
     if cached is None:
-        cached = _entitlement_resolved(user)
-        user._entitlement = cached  # type: ignore[attr-defined]
+        cached = entitlements_of([user])[user.pk]
     return cached
 
 
-def _entitlement_resolved(user: User) -> Entitlement:
-    if user.is_superuser:
-        return Entitlement(tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None)
-    membership = Membership.objects.filter(user=user).select_related("organisation").first()
-    if membership is None:
-        return replace(PUBLIC_ONLY, refusal="Your account does not belong to a subscriber.")
-    organisation = membership.organisation
-    if organisation.kind == Organisation.Kind.DESK:
-        return Entitlement(
-            tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None, organisation=organisation
+def entitlements_of(users: Sequence[User]) -> dict[int, Entitlement]:
+    """`entitlement_of` for many users at once (a chunk of digest recipients), by user id.
+
+    Two queries, and two more for each distinct client organisation. Each user object keeps
+    its entitlement, so later calls of `entitlement_of` on it cost nothing.
+    """
+    resolved: dict[int, Entitlement] = {}
+    ids = [user.pk for user in users if user.is_active and not user.is_superuser]
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(user_id__in=ids).select_related("organisation")
+    }
+    today = timezone.localdate()
+    running = {
+        membership.organisation_id
+        for membership in memberships.values()
+        if membership.organisation.kind == Organisation.Kind.CLIENT
+        and not (membership.organisation.expires_on and membership.organisation.expires_on < today)
+    }
+    unseated = _beyond_seats(running) if running else set()
+    contracts: dict[int, Entitlement] = {}
+    for user in users:
+        if not user.is_active:
+            entitlement = PUBLIC_ONLY
+        elif user.is_superuser:
+            entitlement = Entitlement(tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None)
+        elif user.pk not in memberships:
+            entitlement = replace(
+                PUBLIC_ONLY, refusal="Your account does not belong to a subscriber."
+            )
+        else:
+            organisation = memberships[user.pk].organisation
+            if organisation.pk in running and organisation.pk not in contracts:
+                contracts[organisation.pk] = _contract(organisation)
+            entitlement = _membership_entitlement(
+                organisation,
+                seated=user.pk not in unseated,
+                contract=contracts.get(organisation.pk),
+            )
+        user._entitlement = entitlement  # type: ignore[attr-defined]
+        resolved[user.pk] = entitlement
+    return resolved
+
+
+def _beyond_seats(organisation_ids: set[int]) -> set[int]:
+    """The users who joined their organisation after its seats were taken."""
+    ranked = (
+        Membership.objects.filter(organisation_id__in=organisation_ids)
+        .annotate(
+            joined=Window(
+                RowNumber(),
+                partition_by=[F("organisation_id")],
+                order_by=[F("created_at").asc(), F("pk").asc()],
+            ),
+            seats=F("organisation__seats"),
         )
-    public = replace(PUBLIC_ONLY, organisation=organisation)
-    if organisation.expires_on is not None and organisation.expires_on < timezone.localdate():
-        return replace(
-            public,
-            refusal=f"{organisation}'s subscription ended on {organisation.expires_on:%-d %B %Y}.",
-        )
-    seated_before = Membership.objects.filter(organisation=organisation).filter(
-        Q(created_at__lt=membership.created_at)
-        | Q(created_at=membership.created_at, pk__lt=membership.pk)
+        .filter(joined__gt=F("seats"))
     )
-    if seated_before.count() >= organisation.seats:
-        return replace(
-            public, refusal=f"{organisation} has more readers than its {organisation.seats} seats."
-        )
+    return set(ranked.values_list("user_id", flat=True))
+
+
+def _contract(organisation: Organisation) -> Entitlement:
+    """What the organisation's running contract opens: its tier, regions and topics."""
     regions = Region.objects.filter(
         Q(entitled_organisations=organisation) | Q(parent__entitled_organisations=organisation)
     )
@@ -127,6 +166,26 @@ def _entitlement_resolved(user: User) -> Entitlement:
         topic_ids=topics or None,
         organisation=organisation,
     )
+
+
+def _membership_entitlement(
+    organisation: Organisation, *, seated: bool, contract: Entitlement | None
+) -> Entitlement:
+    if organisation.kind == Organisation.Kind.DESK:
+        return Entitlement(
+            tier=AccessTier.PREMIUM, region_ids=None, topic_ids=None, organisation=organisation
+        )
+    public = replace(PUBLIC_ONLY, organisation=organisation)
+    if contract is None:
+        return replace(
+            public,
+            refusal=f"{organisation}'s subscription ended on {organisation.expires_on:%-d %B %Y}.",
+        )
+    if not seated:
+        return replace(
+            public, refusal=f"{organisation} has more readers than its {organisation.seats} seats."
+        )
+    return contract
 
 
 def _feed_signature(user_id: int, version: int) -> str:

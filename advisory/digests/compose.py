@@ -1,14 +1,13 @@
 """One delivery's message: its briefs rendered, its recipient's links and the list headers."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,14 +30,9 @@ class DigestMessage:
     brief_ids: tuple[int, ...]
 
 
-def _items(publications: QuerySet[Publication]) -> tuple[list[Any], list[DigestItem]]:
-    # The judgments come out of the live revision's JSON without loading its body.
-    rows = list(
-        publications.annotate(judgments=F("revision__snapshot__key_judgments")).prefetch_related(
-            "regions"
-        )
-    )
-    items = [
+def _items(rows: Sequence[Publication]) -> list[DigestItem]:
+    """The briefs as the email shows them; `rows` come from the digest selectors."""
+    return [
         DigestItem(
             title=row.title,
             summary=row.summary,
@@ -47,18 +41,17 @@ def _items(publications: QuerySet[Publication]) -> tuple[list[Any], list[DigestI
             regions=tuple(region.name for region in row.regions.all()),
             published_at=row.published_at,
             updated=row.updated_at is not None and row.visible_at == row.updated_at,
-            key_judgments=tuple(row.judgments or ()),
+            key_judgments=tuple(getattr(row, "judgments", None) or ()),
         )
         for row in rows
     ]
-    return rows, items
 
 
 def digest_message(
-    *, delivery: Delivery, publications: QuerySet[Publication]
+    *, delivery: Delivery, publications: Sequence[Publication]
 ) -> DigestMessage | None:
     """The email for this delivery, or None when there is nothing new to send."""
-    rows, items = _items(publications)
+    rows, items = publications, _items(publications)
     if not items:
         return None
     subscription = delivery.subscription

@@ -11,9 +11,10 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
+from advisory.briefs.models import Publication
 from advisory.digests.compose import digest_message, retraction_message
 from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStatus
-from advisory.digests.selectors import delivery_publications
+from advisory.digests.selectors import ChoiceMemo, deliveries_publications
 from advisory.digests.services import (
     deliveries_claim,
     delivery_failed,
@@ -97,16 +98,38 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     The budget keeps each task far shorter than the broker's visibility timeout; whatever is
     left is picked up by the next task for the run.
     """
+    memo: ChoiceMemo = {}
+
+    def send_chunk(
+        session: _SmtpHandover | _BackendSession,
+        deliveries: Sequence[Delivery],
+        progress: RunProgress,
+    ) -> None:
+        chosen = deliveries_publications(deliveries, memo=memo)
+        for delivery in deliveries:
+            _deliver(session, delivery, chosen[delivery.pk], progress)
+
     return _send_claimed(
-        claim=lambda: deliveries_claim(run_id=run_id), send=_deliver, time_budget=time_budget
+        claim=lambda: deliveries_claim(run_id=run_id),
+        send_chunk=send_chunk,
+        time_budget=time_budget,
     )
 
 
 def retraction_notices_deliver(*, brief_id: int, time_budget: float = 60.0) -> RunProgress:
     """Send the brief's pending retraction notices, like a run's deliveries."""
+
+    def send_chunk(
+        session: _SmtpHandover | _BackendSession,
+        notices: Sequence[RetractionNotice],
+        progress: RunProgress,
+    ) -> None:
+        for notice in notices:
+            _notify_retraction(session, notice, progress)
+
     return _send_claimed(
         claim=lambda: retraction_notices_claim(brief_id=brief_id),
-        send=_notify_retraction,
+        send_chunk=send_chunk,
         time_budget=time_budget,
     )
 
@@ -114,7 +137,7 @@ def retraction_notices_deliver(*, brief_id: int, time_budget: float = 60.0) -> R
 def _send_claimed(
     *,
     claim: Callable[[], Sequence[Claimed]],
-    send: Callable[[_SmtpHandover | _BackendSession, Claimed, RunProgress], None],
+    send_chunk: Callable[[_SmtpHandover | _BackendSession, Sequence[Claimed], RunProgress], None],
     time_budget: float,
 ) -> RunProgress:
     progress = RunProgress()
@@ -125,8 +148,7 @@ def _send_claimed(
             if not claimed:
                 progress.finished = True
                 break
-            for row in claimed:
-                send(session, row, progress)
+            send_chunk(session, claimed, progress)
     return progress
 
 
@@ -137,9 +159,11 @@ def _failure(error: smtplib.SMTPException | OSError) -> tuple[bool, bool]:
 
 
 def _deliver(
-    session: _SmtpHandover | _BackendSession, delivery: Delivery, progress: RunProgress
+    session: _SmtpHandover | _BackendSession,
+    delivery: Delivery,
+    chosen: Sequence[Publication],
+    progress: RunProgress,
 ) -> None:
-    chosen = delivery_publications(delivery)
     message = digest_message(delivery=delivery, publications=chosen)
     if message is None:
         delivery_skipped(delivery=delivery)

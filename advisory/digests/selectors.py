@@ -1,62 +1,57 @@
 """What a digest carries, through the portal's entitlement selector; runs and their ledger."""
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeAlias, TypedDict
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django_stubs_ext import WithAnnotations
 
 from advisory.accounts.models import Follow
+from advisory.accounts.selectors import entitlement_of, entitlements_of
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
-from advisory.portal.selectors import publications_readable
+from advisory.portal.selectors import publications_readable, readable_key
 
 
-def _interests(subscription: Subscription) -> Q | None:
-    """The subscriber's filters as one condition, or None when they take everything."""
-    entity_ids = set(subscription.entities.values_list("pk", flat=True))
-    tag_ids = set(subscription.tags.values_list("pk", flat=True))
-    region_ids = set(subscription.regions.values_list("pk", flat=True))
-    if subscription.use_follows and subscription.user_id is not None:
-        for entity_id, tag_id, region_id in Follow.objects.filter(
-            user_id=subscription.user_id
-        ).values_list("entity_id", "tag_id", "region_id"):
-            if entity_id:
-                entity_ids.add(entity_id)
-            if tag_id:
-                tag_ids.add(tag_id)
-            if region_id:
-                region_ids.add(region_id)
-    if not (entity_ids or tag_ids or region_ids):
-        return None
-    return (
-        Q(entities__in=entity_ids)
-        | Q(tags__in=tag_ids)
-        | Q(regions__in=region_ids)
-        | Q(regions__parent__in=region_ids)
-    )
+@dataclass(frozen=True)
+class Interests:
+    """What a subscriber asked for, their follows included; empty means everything."""
+
+    entity_ids: frozenset[int] = frozenset()
+    tag_ids: frozenset[int] = frozenset()
+    region_ids: frozenset[int] = frozenset()
 
 
-def delivery_publications(delivery: Delivery) -> QuerySet[Publication]:
-    """The briefs for this delivery: see `subscription_publications`."""
-    return subscription_publications(
-        delivery.subscription, window_start=delivery.window_start, window_end=delivery.window_end
-    )
+def _interests(subscription: Subscription, follows: Iterable[Follow]) -> Interests:
+    """The subscription's filters (prefetched or not) and, if it uses them, the follows."""
+    entity_ids = {entity.pk for entity in subscription.entities.all()}
+    tag_ids = {tag.pk for tag in subscription.tags.all()}
+    region_ids = {region.pk for region in subscription.regions.all()}
+    if subscription.use_follows:
+        for follow in follows:
+            if follow.entity_id:
+                entity_ids.add(follow.entity_id)
+            if follow.tag_id:
+                tag_ids.add(follow.tag_id)
+            if follow.region_id:
+                region_ids.add(follow.region_id)
+    return Interests(frozenset(entity_ids), frozenset(tag_ids), frozenset(region_ids))
 
 
-def subscription_publications(
+def _chosen(
     subscription: Subscription,
+    interests: Interests,
     *,
     window_start: datetime.datetime | None,
     window_end: datetime.datetime,
 ) -> QuerySet[Publication]:
-    """The briefs a subscriber gets for a window: readable by them now, and visible to them
-    for the first time (published, or an update published) inside the window.
-
-    Deliveries and the admin's preview both choose through this, so a preview shows exactly
-    what would be sent. An external subscriber has no account and reads what a visitor reads.
-    """
+    """The one rule: readable by the subscriber now (an external subscriber reads what a
+    visitor reads), visible to them for the first time (published, or an update published)
+    inside the window, of the kinds they chose and about what they asked for."""
     chosen = publications_readable(subscription.user).filter(
         visible_at__lte=window_end, retracted_at__isnull=True
     )
@@ -66,10 +61,83 @@ def subscription_publications(
         chosen = chosen.filter(kind=BriefKind.FLASH_ALERT)
     elif subscription.kinds:
         chosen = chosen.filter(kind__in=subscription.kinds)
-    interests = _interests(subscription)
-    if interests is not None:
-        chosen = chosen.filter(pk__in=Publication.objects.filter(interests).values("pk"))
+    if interests.entity_ids or interests.tag_ids or interests.region_ids:
+        about = (
+            Q(entities__in=interests.entity_ids)
+            | Q(tags__in=interests.tag_ids)
+            | Q(regions__in=interests.region_ids)
+            | Q(regions__parent__in=interests.region_ids)
+        )
+        chosen = chosen.filter(pk__in=Publication.objects.filter(about).values("pk"))
     return chosen.order_by("-visible_at", "-pk")
+
+
+def _loaded(chosen: QuerySet[Publication]) -> list[Publication]:
+    # The judgments come out of the live revision's JSON without loading its body.
+    return list(
+        chosen.annotate(judgments=F("revision__snapshot__key_judgments")).prefetch_related(
+            "regions"
+        )
+    )
+
+
+def subscription_publications(
+    subscription: Subscription,
+    *,
+    window_start: datetime.datetime | None,
+    window_end: datetime.datetime,
+) -> list[Publication]:
+    """The briefs a subscriber gets for a window (see `_chosen`), loaded for the email: the
+    admin's preview shows through this exactly what a delivery would send."""
+    follows = Follow.objects.filter(user_id=subscription.user_id) if subscription.user_id else []
+    interests = _interests(subscription, follows)
+    return _loaded(
+        _chosen(subscription, interests, window_start=window_start, window_end=window_end)
+    )
+
+
+# A chunk's choices, by what decides them: subscribers who read the same, asked for the same
+# and are due for the same window get the same briefs, chosen once.
+ChoiceMemo: TypeAlias = dict[tuple[object, ...], list[Publication]]
+
+
+def deliveries_publications(
+    deliveries: Sequence[Delivery], *, memo: ChoiceMemo | None = None
+) -> dict[int, list[Publication]]:
+    """Each delivery's briefs, as `subscription_publications` gives them: a fixed number of
+    queries for the chunk, plus two for each distinct choice not already in `memo` (kept by
+    the caller across the chunks of a run)."""
+    memo = {} if memo is None else memo
+    subscriptions = [delivery.subscription for delivery in deliveries]
+    prefetch_related_objects(subscriptions, "entities", "tags", "regions")
+    readers = [subscription.user for subscription in subscriptions if subscription.user]
+    entitlements_of(readers)
+    follows: dict[int, list[Follow]] = defaultdict(list)
+    for follow in Follow.objects.filter(user__in=readers):
+        follows[follow.user_id].append(follow)
+    chosen: dict[int, list[Publication]] = {}
+    for delivery in deliveries:
+        subscription = delivery.subscription
+        interests = _interests(subscription, follows[subscription.user_id or 0])
+        key = (
+            readable_key(entitlement_of(subscription.user)),
+            interests,
+            subscription.frequency == Frequency.IMMEDIATE,
+            tuple(sorted(subscription.kinds)),
+            delivery.window_start,
+            delivery.window_end,
+        )
+        if key not in memo:
+            memo[key] = _loaded(
+                _chosen(
+                    subscription,
+                    interests,
+                    window_start=delivery.window_start,
+                    window_end=delivery.window_end,
+                )
+            )
+        chosen[delivery.pk] = memo[key]
+    return chosen
 
 
 _UNSUBSCRIBE_SALT = "advisory.digests.unsubscribe"
