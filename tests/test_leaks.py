@@ -10,6 +10,7 @@ not read, and never anything of a brief that is not live.
 
 import datetime
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import pytest
@@ -268,3 +269,108 @@ def test_the_leak_test_can_fail_reader_a_reads_the_live_brief_everywhere_it_belo
     token = feed_token_of(world.viewers["reader_a"])
     feed = Client().get(reverse("portal:feed-latest") + f"?token={token}").content.decode()
     assert "bodysecretlive" in feed
+
+
+# Caches -------------------------------------------------------------------------------------
+# Pages for visitors, search results per entitlement and the parts of a brief every reader of it
+# is shown alike are kept in the cache. None may reach a viewer who may not read them, or
+# outlive a retraction or an update.
+
+
+def _texts(client: Client, urls: list[str]) -> str:
+    return "\n".join(client.get(url).content.decode() for url in urls)
+
+
+def test_no_cache_carries_a_page_to_a_viewer_with_other_entitlements_or_past_a_retraction(
+    django_assert_num_queries: Callable[..., AbstractContextManager[object]],
+) -> None:
+    world = _world()
+    covered = _brief(world, "covered", region=world.covered)
+    _published(world, covered)
+    public = _brief(world, "public", region=world.covered, tier=AccessTier.PUBLIC)
+    _published(world, public)
+    doors = {
+        brief: [
+            reverse("portal:brief-detail", args=[brief.slug]),
+            reverse("portal:brief-print", args=[brief.slug]),
+            reverse("portal:search") + f"?q=searchprobe{_case_of(brief)}",
+        ]
+        for brief in (covered, public)
+    }
+    readers = {name: Client() for name in world.viewers}
+    for name, viewer in world.viewers.items():
+        if viewer is not None:
+            readers[name].force_login(viewer)
+
+    # Reader A reads first, filling every cache; then each other viewer, twice.
+    assert "bodysecretcovered" in _texts(readers["reader_a"], doors[covered])
+    for name in ("visitor", "expired_reader", "no_membership"):
+        for _ in range(2):
+            text = _texts(readers[name], doors[covered])
+            assert "Title covered" in text, name
+            assert "bodysecretcovered" not in text, name
+            assert "judgmentsecretcovered" not in text, name
+    # Visitors share the public brief's pages: the second visitor's come from the cache.
+    assert "bodysecretpublic" in _texts(readers["visitor"], doors[public])
+    with django_assert_num_queries(0):
+        assert "bodysecretpublic" in _texts(Client(), doors[public])
+    assert "bodysecretpublic" in _texts(readers["reader_a"], doors[public])
+
+    workflow.brief_retract(actor=world.editor, brief=covered, notice="Withdrawn: bad sourcing.")
+    workflow.brief_retract(actor=world.editor, brief=public, notice="Withdrawn: bad sourcing.")
+
+    for name, client in readers.items():
+        for brief in (covered, public):
+            text = _texts(client, doors[brief])
+            assert f"bodysecret{_case_of(brief)}" not in text, name
+            assert f"judgmentsecret{_case_of(brief)}" not in text, name
+            assert "Withdrawn: bad sourcing." in text, name
+
+
+def test_an_update_shows_at_once_to_visitors_and_readers_served_from_the_cache() -> None:
+    world = _world()
+    brief = _brief(world, "public", region=world.covered, tier=AccessTier.PUBLIC)
+    _published(world, brief)
+    reader = Client()
+    reader.force_login(world.viewers["reader_a"])
+    doors = [
+        reverse("portal:brief-detail", args=[brief.slug]),
+        reverse("portal:brief-list"),
+        reverse("portal:search") + "?q=searchprobepublic",
+    ]
+    for client in (Client(), reader):
+        assert "bodysecretpublic" in _texts(client, doors)
+
+    brief_update(
+        actor=world.writer,
+        brief=brief,
+        title="Title public titleprobepublic, revised",
+        body="The revised body holds searchprobepublic revisedsecret only.",
+    )
+    _published(world, brief)
+
+    for client in (Client(), reader):
+        text = _texts(client, doors)
+        assert "bodysecretpublic" not in text
+        assert "revisedsecret" in text
+        assert "Title public titleprobepublic, revised" in text
+
+
+def test_a_visitor_page_holds_no_csrf_token_and_a_reader_never_gets_a_visitor_page() -> None:
+    world = _world()
+    brief = _brief(world, "public", region=world.covered, tier=AccessTier.PUBLIC)
+    _published(world, brief)
+    urls = [
+        reverse("portal:brief-detail", args=[brief.slug]),
+        reverse("portal:entity-detail", args=[world.entity.slug]),
+        reverse("portal:tag-detail", args=["leaktopic"]),
+    ]
+    visitor = _texts(Client(), urls)
+    assert "csrfmiddlewaretoken" not in visitor
+    assert "Sign in" in visitor
+
+    reader = Client()
+    reader.force_login(world.viewers["reader_a"])
+    page = _texts(reader, urls)
+    assert "csrfmiddlewaretoken" in page
+    assert "Sign out" in page

@@ -5,9 +5,11 @@ transaction, under their row lock: a brief and what clients read of it never dis
 """
 
 import datetime
+import uuid
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Value
 
 from advisory.briefs.models import (
@@ -23,6 +25,33 @@ from advisory.briefs.models import (
 from advisory.lib.markdown import render_markdown
 
 SEARCH_CONFIG = "english"
+_VERSION_KEY = "briefs:publications-version"
+
+
+def publications_version() -> str:
+    """A token that changes whenever any publication is written, retracted or removed.
+
+    Caches of what depends on more than one publication (listings, search results) put it in
+    their keys, so they never serve a page from before a change. A token lost from the cache
+    is simply replaced: that only starts every such cache afresh.
+    """
+    version: str | None = cache.get(_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(_VERSION_KEY, version, timeout=None):
+            version = cache.get(_VERSION_KEY) or version
+    return version
+
+
+def _publications_changed() -> None:
+    """A new token now, so nothing cached before the change is read again; and another once
+    the change commits, since a page rendered meanwhile read the data from before it."""
+
+    def renew() -> None:
+        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    renew()
+    transaction.on_commit(renew)
 
 
 def publication_write(
@@ -75,6 +104,7 @@ def publication_write(
         for m in Mention.objects.filter(brief=brief)
     )
     _search_vector_set(publication, body=snapshot["body"])
+    _publications_changed()
     return publication
 
 
@@ -88,11 +118,13 @@ def publication_retract(*, brief: Brief, notice: str, now: datetime.datetime) ->
     publication.retracted_at = now
     publication.save(update_fields=["body_html", "retraction_notice", "retracted_at"])
     _search_vector_set(publication, body="")
+    _publications_changed()
 
 
 def publication_remove(*, brief: Brief) -> None:
     """An archived brief leaves the portal; the brief and its revisions stay with the desk."""
     Publication.objects.filter(brief=brief).delete()
+    _publications_changed()
 
 
 def _search_vector_set(publication: Publication, *, body: str) -> None:

@@ -1,8 +1,9 @@
 """What clients may see: every door (pages, search, feeds, sitemap, API, digests) starts here."""
 
 import datetime
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -74,6 +75,17 @@ def readable_condition(entitlement: Entitlement) -> Q:
         topics = entitlement.topic_ids
         covered &= Q(tag_keys__has_any_keys=_keys(topics)) if topics else Q(pk__in=[])
     return public | covered
+
+
+def readable_key(entitlement: Entitlement) -> str:
+    """All that `readable_condition` reads of the entitlement, as a cache key's part: two
+    readers with equal keys may read exactly the same, so may be shown the same results."""
+
+    def ids(found: frozenset[int] | None) -> str:
+        return "all" if found is None else ",".join(map(str, sorted(found)))
+
+    plain = f"{int(entitlement.tier)}|{ids(entitlement.region_ids)}|{ids(entitlement.topic_ids)}"
+    return hashlib.sha256(plain.encode()).hexdigest()
 
 
 def publications_for(user: User | AnonymousUser | None) -> QuerySet[Publication]:
@@ -442,7 +454,9 @@ def _source_citation(source: dict[str, Any]) -> SourceCitation:
     )
 
 
-def _series_nav(user: User | AnonymousUser, publication: Publication) -> SeriesNav | None:
+def _series_nav(publication: Publication) -> SeriesNav | None:
+    """The neighbours in the series, as links: which briefs anyone may know of (and see the
+    title of) does not depend on who asks, so the navigation is the same for every reader."""
     series, position = publication.series, publication.series_position
     if series is None or position is None:
         return None
@@ -450,7 +464,7 @@ def _series_nav(user: User | AnonymousUser, publication: Publication) -> SeriesN
         neighbour.series_position: Link(
             neighbour.title, reverse("portal:brief-detail", args=[neighbour.slug])
         )
-        for neighbour in publications_for(user)
+        for neighbour in publications_for(None)
         .filter(series=series, series_position__in=[position - 1, position + 1])
         .filter(retracted_at__isnull=True)
         .only("title", "slug", "series_position")
@@ -533,26 +547,29 @@ def publications_related(
     return [found[pk] for pk in ranked if pk in found]
 
 
-def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
-    """The brief with that slug as this user may see it, or None if they may not know of it.
+@dataclass(frozen=True)
+class _ReadingParts:
+    """What a readable brief's page shows the same to every reader who may read it."""
 
-    The reading comes from the live revision the publication was copied from, never from the
-    brief's current draft.
-    """
-    publication = (
-        publications_for(user)
-        .select_related("revision", "series")
-        .prefetch_related(Prefetch("regions", queryset=Region.objects.order_by("name")))
-        .filter(slug=slug)
-        .first()
+    reading: PublicationReading
+    entity_ids: list[int]
+    tag_ids: list[int]
+    # Each with its target's id; whether the reader follows it is filled in per reader.
+    follow_items: tuple[tuple[int, FollowItem], ...]
+
+
+# The parts are kept per version of the publication; this bounds how late a renamed entity or
+# tag, or a series neighbour published meanwhile, shows on its page.
+READING_CACHE_SECONDS = 600
+
+
+def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> _ReadingParts:
+    """The reading of the live revision, and the links to what it covers, in four queries."""
+    body_html, snapshot = (
+        Publication.objects.filter(pk=publication.pk)
+        .values_list("body_html", "revision__snapshot")
+        .get()
     )
-    if publication is None:
-        return None
-    regions = tuple(publication.regions.all())
-    region_links = tuple(_region_link(region) for region in regions)
-    readable = bool(publication.readable)  # type: ignore[attr-defined]
-    if not readable or publication.retracted_at is not None:
-        return BriefPage(publication=publication, readable=readable, regions=region_links)
     prefetch_related_objects(
         [publication],
         Prefetch("tags", queryset=Tag.objects.order_by("name")),
@@ -565,7 +582,6 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
     )
     tags = tuple(publication.tags.all())
     links = tuple(publication.publicationentity_set.all())
-    snapshot = publication.revision.snapshot
     reading = PublicationReading(
         title=publication.title,
         slug=publication.slug,
@@ -580,7 +596,7 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
         word_count=publication.word_count,
         reading_minutes=publication.reading_minutes,
         # Sanitised against an allow-list when the publication was written.
-        body_html=mark_safe(publication.body_html),
+        body_html=mark_safe(body_html),
         key_judgments=tuple(snapshot.get("key_judgments", ())),
         sources=tuple(_source_citation(source) for source in snapshot.get("sources", ())),
         published_at=publication.published_at,
@@ -595,71 +611,114 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
             )
             for link in links
         ),
-        series=_series_nav(user, publication),
+        series=_series_nav(publication),
         corrections=tuple(CorrectionNote.objects.filter(brief_id=publication.pk)),
         retraction_notice="",
     )
+    return _ReadingParts(
+        reading=reading,
+        entity_ids=[link.entity_id for link in links],
+        tag_ids=[tag.pk for tag in tags],
+        follow_items=_follow_items(
+            entities=[link.entity for link in links],
+            tags=tags,
+            regions=tuple(publication.regions.all()),
+        ),
+    )
+
+
+def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
+    """The brief with that slug as this user may see it, or None if they may not know of it.
+
+    The reading comes from the live revision the publication was copied from, never from the
+    brief's current draft. Whether the user may read it, and whether it is retracted, is read
+    afresh every time; only then are the parts every reader is shown alike taken from the cache,
+    kept under the version of the publication they were made from.
+    """
+    publication = (
+        publications_for(user)
+        .select_related("series")
+        .defer("body_html", "search_vector")
+        .prefetch_related(Prefetch("regions", queryset=Region.objects.order_by("name")))
+        .filter(slug=slug)
+        .first()
+    )
+    if publication is None:
+        return None
+    region_links = tuple(_region_link(region) for region in publication.regions.all())
+    readable = bool(publication.readable)  # type: ignore[attr-defined]
+    if not readable or publication.retracted_at is not None:
+        return BriefPage(publication=publication, readable=readable, regions=region_links)
+    key = f"portal:reading:{publication.pk}:{publication.visible_at.timestamp()}"
+    parts: _ReadingParts | None = cache.get(key)
+    if parts is None:
+        parts = _reading_parts(publication, region_links)
+        cache.set(key, parts, READING_CACHE_SECONDS)
+    follows = follow_targets_of(user)
+    followed = {"entity": follows.entity_ids, "tag": follows.tag_ids, "region": follows.region_ids}
     return BriefPage(
         publication=publication,
         readable=True,
         regions=region_links,
-        reading=reading,
+        reading=parts.reading,
         related=publications_related(
-            user,
-            publication,
-            entity_ids=[link.entity_id for link in links],
-            tag_ids=[tag.pk for tag in tags],
+            user, publication, entity_ids=parts.entity_ids, tag_ids=parts.tag_ids
         ),
-        follow_items=_follow_items(
-            follow_targets_of(user),
-            entities=[link.entity for link in links],
-            tags=tags,
-            regions=regions,
+        follow_items=tuple(
+            replace(item, following=pk in followed[item.kind]) for pk, item in parts.follow_items
         ),
     )
 
 
 def _follow_items(
-    follows: FollowTargets,
     *,
     entities: Sequence[Entity],
     tags: Sequence[Tag],
     regions: Sequence[Region],
-) -> tuple[FollowItem, ...]:
+) -> tuple[tuple[int, FollowItem], ...]:
     return (
         *(
-            FollowItem(
-                kind="entity",
-                group="Actors and places",
-                slug=entity.slug,
-                name=entity.name,
-                label=entity.get_kind_display(),
-                url=reverse("portal:entity-detail", args=[entity.slug]),
-                following=entity.pk in follows.entity_ids,
+            (
+                entity.pk,
+                FollowItem(
+                    kind="entity",
+                    group="Actors and places",
+                    slug=entity.slug,
+                    name=entity.name,
+                    label=entity.get_kind_display(),
+                    url=reverse("portal:entity-detail", args=[entity.slug]),
+                    following=False,
+                ),
             )
             for entity in entities
         ),
         *(
-            FollowItem(
-                kind="tag",
-                group="Topics",
-                slug=tag.slug,
-                name=tag.name,
-                label="Topic",
-                url=reverse("portal:tag-detail", args=[tag.slug]),
-                following=tag.pk in follows.tag_ids,
+            (
+                tag.pk,
+                FollowItem(
+                    kind="tag",
+                    group="Topics",
+                    slug=tag.slug,
+                    name=tag.name,
+                    label="Topic",
+                    url=reverse("portal:tag-detail", args=[tag.slug]),
+                    following=False,
+                ),
             )
             for tag in tags
         ),
         *(
-            FollowItem(
-                kind="region",
-                group="Regions and countries",
-                slug=region.slug,
-                name=region.name,
-                label=region.get_kind_display(),
-                url=reverse("portal:region-detail", args=[region.slug]),
-                following=region.pk in follows.region_ids,
+            (
+                region.pk,
+                FollowItem(
+                    kind="region",
+                    group="Regions and countries",
+                    slug=region.slug,
+                    name=region.name,
+                    label=region.get_kind_display(),
+                    url=reverse("portal:region-detail", args=[region.slug]),
+                    following=False,
+                ),
             )
             for region in regions
         ),

@@ -1,9 +1,16 @@
 """The portal's reading pages. Each asks a selector in advisory.portal.selectors, which starts
-from `publications_for`, and renders what comes back; the pages vary with the reader, so none
-may be kept by a shared cache."""
+from `publications_for`, and renders what comes back. The pages vary with the reader, so none
+may be kept by a shared cache outside the application; inside it, what visitors who are not
+signed in are shown is the same for all of them, and kept a short while (`for_visitors`)."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +24,7 @@ from advisory.accounts.models import User
 from advisory.accounts.selectors import entitlement_of
 from advisory.accounts.services import follow_add, follow_remove
 from advisory.briefs.models import Publication
+from advisory.briefs.publication import publications_version
 from advisory.briefs.selectors import brief_reading, preview_link_resolve
 from advisory.briefs.services import preview_link_used
 from advisory.portal import selectors
@@ -25,6 +33,47 @@ from advisory.portal.forms import BriefFilterForm, FollowForm
 PAGE_SIZE = 20
 
 private_page = cache_control(private=True)
+
+# How long a visitor may be shown a page made for another visitor. Publishing, updating,
+# retracting or archiving any brief starts the cache afresh at once (`publications_version`);
+# this bounds only how late other edits (an entity's profile, a region's name) show.
+VISITOR_PAGE_SECONDS = 60
+
+View = Callable[..., HttpResponse]
+
+
+def for_visitors(view: View) -> View:
+    """Serve a visitor who is not signed in the page another visitor was served.
+
+    Everyone not signed in has the same entitlement, so they are shown the same page, unless
+    it carries something of their own: a message for them, or a CSRF token (a page that put
+    one in a form is never kept). Signed-in readers always get their page made for them.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        personal = request.user.is_authenticated or messages.get_messages(request)
+        if request.method != "GET" or personal:
+            return view(request, *args, **kwargs)
+        # The whole address: the print view names the host it was read on.
+        address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f"portal:visitor-page:{publications_version()}:{address}"
+        kept: tuple[bytes, str] | None = cache.get(key)
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        ):
+            kept = (response.content, response["Content-Type"])
+            cache.set(key, kept, VISITOR_PAGE_SECONDS)
+        return response
+
+    return wrapper
 
 
 def _listing(request: HttpRequest, queryset: QuerySet[Publication]) -> dict[str, object]:
@@ -39,19 +88,24 @@ def _listing(request: HttpRequest, queryset: QuerySet[Publication]) -> dict[str,
 
 @require_safe
 @private_page
+@for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"home": selectors.home_page(request.user)})
 
 
 @require_safe
 @private_page
+@for_visitors
 def brief_list(request: HttpRequest) -> HttpResponse:
     form = BriefFilterForm(
         request.GET or None, regions=selectors.regions_listed(), tags=selectors.tags_listed()
     )
     filters = form.filters()
+    # The form's rendering, errors included, follows from what was asked and the choices.
+    asked = json.dumps([request.GET.getlist(name) for name in form.fields]).encode()
     context = {
         "form": form,
+        "form_rendering_key": f"{publications_version()}:{hashlib.sha256(asked).hexdigest()}",
         "filters": filters,
         **_listing(request, selectors.publications_filtered(request.user, filters)),
     }
@@ -67,18 +121,21 @@ def _brief_context(request: HttpRequest, slug: str) -> dict[str, object]:
 
 @require_safe
 @private_page
+@for_visitors
 def brief_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/brief_detail.html", _brief_context(request, slug))
 
 
 @require_safe
 @private_page
+@for_visitors
 def brief_print(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/brief_print.html", _brief_context(request, slug))
 
 
 @require_safe
 @private_page
+@for_visitors
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.entity_page(request.user, slug)
     if page is None:
@@ -88,6 +145,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @private_page
+@for_visitors
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = selectors.tag_for_slug(slug)
     if tag is None:
@@ -102,6 +160,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @private_page
+@for_visitors
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = selectors.region_for_slug(slug)
     if region is None:
