@@ -29,6 +29,8 @@ from advisory.briefs.services import (
     brief_revision_record,
 )
 from advisory.demo import content
+from advisory.digests.models import Frequency, Subscription
+from advisory.digests.services import Preferences, subscription_save
 from advisory.entities.models import Entity, Region, Relationship
 from advisory.entities.services import (
     AliasSpec,
@@ -296,6 +298,9 @@ def load_demo(progress: Callable[[str], None]) -> list[DemoUser]:
     with transaction.atomic():
         follows = _load_follows(users, entities)
         progress(f"follows: {follows}")
+    with transaction.atomic():
+        subscriptions = _load_subscriptions(users)
+        progress(f"digest subscriptions: {subscriptions}")
     return list(DEMO_USERS)
 
 
@@ -306,3 +311,24 @@ def _load_follows(users: dict[str, User], entities: dict[str, Entity]) -> int:
         follow_add(actor=reader, target=target)
     follow_add(actor=reader, target=Region.objects.get(iso_code="IQ"))
     return len(follows_of(reader))
+
+
+# Each demo reader gets a daily digest at an hour of their own, so the demo's beat sends it.
+DEMO_DIGESTS = {
+    "reader": Preferences(
+        frequency=Frequency.DAILY, delivery_time=datetime.time(7, 0), timezone="Europe/London"
+    ),
+    "reader2": Preferences(
+        frequency=Frequency.DAILY, delivery_time=datetime.time(8, 0), timezone="Asia/Dubai"
+    ),
+}
+
+
+def _load_subscriptions(users: dict[str, User]) -> int:
+    """A daily digest for each demo reader. One that exists already, changed or unsubscribed
+    since, is left as the reader made it."""
+    for username, preferences in DEMO_DIGESTS.items():
+        reader = users[username]
+        if not Subscription.objects.filter(user=reader, frequency=preferences.frequency).exists():
+            subscription_save(actor=reader, preferences=preferences)
+    return Subscription.objects.filter(user__in=[users[name] for name in DEMO_DIGESTS]).count()

@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -28,7 +32,7 @@ from advisory.digests.models import (
 )
 from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.entities.models import Entity, Region
-from advisory.lib.email import send_email, site_domain
+from advisory.lib.email import absolute_url, render_email, send_email, site_domain
 from advisory.workflow.services import audit_event_record
 
 
@@ -478,3 +482,164 @@ def retraction_notice_failed(
     _attempt_failed(notice, error=error, transient=transient)
     if bounce:
         _bounce_recorded(subscription_id=notice.subscription_id, error=error)
+
+
+# External subscribers: no portal account, so the address is confirmed by double opt-in.
+
+CONFIRMATION_SALT = "advisory.digests.confirm"
+CONFIRMATION_MAX_AGE = datetime.timedelta(days=3)
+CONFIRMATION_RESEND_AFTER = datetime.timedelta(minutes=5)
+
+
+class ConfirmationRefused(Exception):
+    """A confirmation link that cannot confirm anything: forged, expired, or no longer
+    pending (the address unsubscribed or bounced since)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "forged", "expired" or "gone"
+
+
+def subscription_confirmation_token(subscription: Subscription) -> str:
+    """The signed, expiring token of the link that confirms an external subscription."""
+    return signing.TimestampSigner(salt=CONFIRMATION_SALT).sign(subscription.public_id.hex)
+
+
+def subscription_for_confirmation(token: str) -> Subscription:
+    """The external subscription a confirmation link is for; raises ConfirmationRefused."""
+    signer = signing.TimestampSigner(salt=CONFIRMATION_SALT)
+    try:
+        public_id = signer.unsign(token, max_age=CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ConfirmationRefused("expired") from None
+    except signing.BadSignature:
+        raise ConfirmationRefused("forged") from None
+    try:
+        return Subscription.objects.get(public_id=uuid.UUID(hex=public_id), user__isnull=True)
+    except (ValueError, Subscription.DoesNotExist):
+        raise ConfirmationRefused("forged") from None
+
+
+def _confirmation_throttle_key(subscription: Subscription) -> str:
+    return f"digests:confirmation-sent:{subscription.pk}"
+
+
+@transaction.atomic
+def subscription_request(*, email: str, preferences: Preferences) -> Subscription:
+    """Someone without a portal account asks for a digest: the subscription waits, pending,
+    until the address's owner confirms it from the email this queues. Never activates.
+
+    The same for every state of the address, as far as the asker can tell: an active
+    subscription is left as it is (no email), a suppressed address is not mailed, a pending
+    one gets its email again at most once every few minutes, an unsubscribed one waits for a
+    new confirmation. External subscribers read public briefs only.
+    """
+    _preferences_checked(preferences)
+    address = User.objects.normalize_email(email.strip())
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
+    subscription, created = Subscription.objects.get_or_create(
+        user=None,
+        email__iexact=address,
+        frequency=preferences.frequency,
+        defaults={"email": address, "status": SubscriptionStatus.PENDING},
+    )
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUPPRESSED):
+        audit_event_record(actor=None, verb="subscription.request_ignored", target=subscription)
+        return subscription
+    if subscription.status == SubscriptionStatus.UNSUBSCRIBED:
+        subscription.status = SubscriptionStatus.PENDING
+        subscription.unsubscribed_at = None
+    _apply(subscription, preferences)
+    subscription.next_due_at = None
+    subscription.full_clean(exclude=["user"])
+    subscription.save()
+    _relations_set(subscription, preferences)
+    send = cache.add(
+        _confirmation_throttle_key(subscription),
+        True,
+        timeout=int(CONFIRMATION_RESEND_AFTER.total_seconds()),
+    )
+    if send:
+        # tasks.py imports this module: import the task only when it is used.
+        from advisory.digests.tasks import send_subscription_confirmation
+
+        subscription_id = subscription.pk
+        transaction.on_commit(lambda: send_subscription_confirmation.delay(subscription_id))
+    audit_event_record(
+        actor=None,
+        verb="subscription.requested",
+        target=subscription,
+        data={"created": created, "frequency": subscription.frequency, "email_queued": send},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_confirmation_send(*, subscription_id: int) -> str | None:
+    """Email the link that confirms a pending external subscription; returns the message's
+    Message-ID, or None when there is nothing to confirm any more."""
+    subscription = Subscription.objects.filter(
+        pk=subscription_id, user__isnull=True, status=SubscriptionStatus.PENDING
+    ).first()
+    if subscription is None:
+        return None
+    token = subscription_confirmation_token(subscription)
+    days = CONFIRMATION_MAX_AGE.days
+    rendered = render_email(
+        "subscription_confirm",
+        {
+            "subscription": subscription,
+            "frequency": subscription.get_frequency_display(),
+            "link": absolute_url(reverse("digests:confirm", args=[token])),
+            "valid_for": f"{days} day{'s' if days != 1 else ''}",
+            "why": "You receive this message because someone asked for Advisory's briefs "
+            "at this address. If it was not you, ignore it: nothing will be sent.",
+        },
+    )
+    message_id = send_email(
+        to=[subscription.email], subject=rendered.subject, text=rendered.text, html=rendered.html
+    )
+    audit_event_record(
+        actor=None,
+        verb="subscription.confirmation_sent",
+        target=subscription,
+        data={"message_id": message_id},
+    )
+    return message_id
+
+
+@transaction.atomic
+def subscription_confirm(*, token: str) -> Subscription:
+    """The address's owner confirms: the subscription is active and its first window starts
+    now. Idempotent: confirming an active subscription again changes nothing.
+
+    Raises ConfirmationRefused for a forged or expired link, or one whose subscription is no
+    longer waiting (unsubscribed or suppressed since): nothing changes then.
+    """
+    subscription = Subscription.objects.select_for_update().get(
+        pk=subscription_for_confirmation(token).pk
+    )
+    if subscription.status == SubscriptionStatus.ACTIVE:
+        return subscription
+    if subscription.status != SubscriptionStatus.PENDING:
+        raise ConfirmationRefused("gone")
+    now = timezone.now()
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.confirmed_at = now
+    subscription.unsubscribed_at = None
+    subscription.watermark = now
+    _schedule_from(subscription, now)
+    subscription.save(
+        update_fields=["status", "confirmed_at", "unsubscribed_at", "watermark", "next_due_at"]
+    )
+    audit_event_record(
+        actor=None,
+        verb="subscription.confirmed",
+        target=subscription,
+        data={"frequency": subscription.frequency, "next_due_at": subscription.next_due_at},
+    )
+    return subscription

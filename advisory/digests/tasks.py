@@ -4,7 +4,12 @@ from django.utils import timezone
 
 from advisory.digests.delivery import RunProgress, retraction_notices_deliver, run_deliver
 from advisory.digests.models import Delivery, DeliveryStatus, RetractionNotice
-from advisory.digests.services import deliveries_reclaim_stale, digest_runs_create
+from advisory.digests.services import (
+    deliveries_reclaim_stale,
+    digest_runs_create,
+    subscription_confirmation_send,
+)
+from advisory.workflow.tasks import mail_task
 
 # Far shorter than the broker's visibility timeout (an hour): a task that dies is redelivered
 # long before anyone would wait for it, and one that lives never is.
@@ -60,3 +65,9 @@ def send_retraction_notices(self: Task, brief_id: int) -> dict[str, int]:
     if not progress.finished:
         _again(self, brief_id)
     return _counts(progress)
+
+
+@mail_task
+def send_subscription_confirmation(subscription_id: int) -> str | None:
+    """Email an external subscriber the link that confirms their subscription."""
+    return subscription_confirmation_send(subscription_id=subscription_id)
