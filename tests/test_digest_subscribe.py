@@ -189,6 +189,7 @@ def test_a_reader_subscribes_with_their_schedule_and_filters(
     assert "Saved: weekly digest." in page
     assert f"{local:%A} {local.day} {local:%B %Y}, 09:30 (Asia/Dubai)" in page
     assert "Wednesdays at 09:30, Asia/Dubai" in page
+    assert "About</dt>\n        <dd>\n          Analysis; regions: Iraq" in page
     assert "regions: Iraq" in page and "topics: Energy" in page
     assert "actors: Kataib Hezbollah" in page
 
@@ -439,6 +440,27 @@ def test_a_forged_or_expired_link_is_refused_and_changes_nothing(
     # The fresh link still works: only the old one is refused.
     assert client.post(reverse("digests:confirm", args=[token])).status_code == 200
     assert _snapshot(subscription)["status"] == SubscriptionStatus.ACTIVE
+
+
+def test_the_token_pages_post_from_a_browser_that_sends_no_referrer() -> None:
+    """The confirmation and preference pages send "Referrer-Policy: no-referrer", so a browser
+    posts their forms with "Origin: null": the signed token, not a CSRF cookie, is the proof."""
+    from advisory.digests.selectors import subscription_token
+
+    subscription = subscription_request(email="ext@example.com", preferences=Preferences("daily"))
+    browser = Client(enforce_csrf_checks=True)
+    confirm = reverse("digests:confirm", args=[subscription_confirmation_token(subscription)])
+    assert browser.get(confirm)["Referrer-Policy"] == "no-referrer"
+    assert browser.post(confirm, HTTP_ORIGIN="null").status_code == 200
+    assert _snapshot(subscription)["status"] == SubscriptionStatus.ACTIVE
+    preferences = reverse("digests:preferences", args=[subscription_token(subscription)])
+    response = browser.post(
+        preferences,
+        {"delivery_time": "06:45", "timezone": "Asia/Tokyo", "weekday": "0"},
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 200
+    assert _snapshot(subscription)["timezone"] == "Asia/Tokyo"
 
 
 def test_a_link_for_a_subscription_that_ended_since_is_refused() -> None:

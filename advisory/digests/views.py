@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advisory.accounts.models import User
+from advisory.briefs.models import BriefKind
 from advisory.digests.forms import PreferencesForm, SubscribeForm, SubscriptionForm
 from advisory.digests.models import Frequency, Subscription, SubscriptionStatus
 from advisory.digests.selectors import subscription_for_token
@@ -80,9 +81,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
-    """When and what the digest sends, reached from a link in every digest (no sign-in)."""
+    """When and what the digest sends, reached from a link in every digest (no sign-in).
+
+    The signed token is the credential, hence no CSRF token: with the page's no-referrer
+    policy a browser posts the form with "Origin: null", which Django's CSRF check refuses.
+    """
     subscription = subscription_for_token(token)
     if subscription is None:
         return render(request, "digests/unsubscribe_unknown.html", status=404)
@@ -168,7 +174,12 @@ def manage(request: HttpRequest) -> HttpResponse:
             else {"frequency": asked if asked in Frequency.values else Frequency.DAILY}
         )
         form = SubscriptionForm(initial=initial, current_timezone=current_timezone)
-    context = {"subscriptions": subscriptions, "form": form, "editing": editing}
+    kind_labels = dict(BriefKind.choices)
+    rows = [
+        {"subscription": item, "kinds": [kind_labels.get(kind, kind) for kind in item.kinds]}
+        for item in subscriptions
+    ]
+    context = {"rows": rows, "form": form, "editing": editing}
     return render(request, "digests/manage.html", context)
 
 
@@ -213,10 +224,15 @@ def _confirmation_refused(request: HttpRequest, refused: ConfirmationRefused) ->
     return _private(render(request, "digests/confirm_refused.html", context, status=status))
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the confirmation email. A GET only shows the button (mail systems' link
-    scanners follow links, and must confirm nothing); the POST confirms."""
+    scanners follow links, and must confirm nothing); the POST confirms.
+
+    The signed token is the credential, hence no CSRF token: with the page's no-referrer
+    policy a browser posts the form with "Origin: null", which Django's CSRF check refuses.
+    """
     try:
         subscription = subscription_for_confirmation(token)
         if request.method == "POST":
