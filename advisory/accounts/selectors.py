@@ -1,5 +1,5 @@
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -93,12 +93,25 @@ def entitlement_of(user: User | AnonymousUser | None) -> Entitlement:
     return cached
 
 
-def entitlements_of(users: Sequence[User]) -> dict[int, Entitlement]:
+@dataclass
+class ContractMemo:
+    """Organisations' contracts and who holds no seat in them, as `entitlements_of` read them;
+    a caller may keep it across calls for a short while (a digest task's minute)."""
+
+    contracts: dict[int, Entitlement] = field(default_factory=dict)
+    unseated: dict[int, set[int]] = field(default_factory=dict)
+
+
+def entitlements_of(
+    users: Sequence[User], *, memo: ContractMemo | None = None
+) -> dict[int, Entitlement]:
     """`entitlement_of` for many users at once (a chunk of digest recipients), by user id.
 
-    Two queries, and two more for each distinct client organisation. Each user object keeps
-    its entitlement, so later calls of `entitlement_of` on it cost nothing.
+    One query, one more for the seats of organisations not in `memo`, and two for each
+    contract not in it. Each user object keeps its entitlement, so later calls of
+    `entitlement_of` on it cost nothing.
     """
+    memo = ContractMemo() if memo is None else memo
     resolved: dict[int, Entitlement] = {}
     ids = [user.pk for user in users if user.is_active and not user.is_superuser]
     memberships = {
@@ -112,8 +125,10 @@ def entitlements_of(users: Sequence[User]) -> dict[int, Entitlement]:
         if membership.organisation.kind == Organisation.Kind.CLIENT
         and not (membership.organisation.expires_on and membership.organisation.expires_on < today)
     }
-    unseated = _beyond_seats(running) if running else set()
-    contracts: dict[int, Entitlement] = {}
+    unread = running - memo.unseated.keys()
+    if unread:
+        memo.unseated |= _beyond_seats(unread)
+    contracts = memo.contracts
     for user in users:
         if not user.is_active:
             entitlement = PUBLIC_ONLY
@@ -129,7 +144,7 @@ def entitlements_of(users: Sequence[User]) -> dict[int, Entitlement]:
                 contracts[organisation.pk] = _contract(organisation)
             entitlement = _membership_entitlement(
                 organisation,
-                seated=user.pk not in unseated,
+                seated=user.pk not in memo.unseated.get(organisation.pk, set()),
                 contract=contracts.get(organisation.pk),
             )
         user._entitlement = entitlement  # type: ignore[attr-defined]
@@ -137,8 +152,8 @@ def entitlements_of(users: Sequence[User]) -> dict[int, Entitlement]:
     return resolved
 
 
-def _beyond_seats(organisation_ids: set[int]) -> set[int]:
-    """The users who joined their organisation after its seats were taken."""
+def _beyond_seats(organisation_ids: set[int]) -> dict[int, set[int]]:
+    """For each organisation, the users who joined after its seats were taken."""
     ranked = (
         Membership.objects.filter(organisation_id__in=organisation_ids)
         .annotate(
@@ -151,7 +166,10 @@ def _beyond_seats(organisation_ids: set[int]) -> set[int]:
         )
         .filter(joined__gt=F("seats"))
     )
-    return set(ranked.values_list("user_id", flat=True))
+    unseated: dict[int, set[int]] = {pk: set() for pk in organisation_ids}
+    for organisation_id, user_id in ranked.values_list("organisation_id", "user_id"):
+        unseated[organisation_id].add(user_id)
+    return unseated
 
 
 def _contract(organisation: Organisation) -> Entitlement:

@@ -30,7 +30,7 @@ class DigestMessage:
     brief_ids: tuple[int, ...]
 
 
-def _items(rows: Sequence[Publication]) -> list[DigestItem]:
+def digest_items(rows: Sequence[Publication]) -> list[DigestItem]:
     """The briefs as the email shows them; `rows` come from the digest selectors."""
     return [
         DigestItem(
@@ -48,10 +48,17 @@ def _items(rows: Sequence[Publication]) -> list[DigestItem]:
 
 
 def digest_message(
-    *, delivery: Delivery, publications: Sequence[Publication]
+    *,
+    delivery: Delivery,
+    publications: Sequence[Publication],
+    items: Sequence[DigestItem] | None = None,
 ) -> DigestMessage | None:
-    """The email for this delivery, or None when there is nothing new to send."""
-    rows, items = publications, _items(publications)
+    """The email for this delivery, or None when there is nothing new to send.
+
+    `items` are `digest_items(publications)`, when the caller already has them.
+    """
+    rows = publications
+    items = digest_items(publications) if items is None else items
     if not items:
         return None
     subscription = delivery.subscription

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from advisory.briefs.models import Publication
-from advisory.digests.compose import digest_message, retraction_message
+from advisory.digests.compose import digest_items, digest_message, retraction_message
 from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStatus
+from advisory.digests.rendering import DigestItem
 from advisory.digests.selectors import ChoiceMemo, deliveries_publications
 from advisory.digests.services import (
     deliveries_claim,
@@ -98,7 +99,9 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     The budget keeps each task far shorter than the broker's visibility timeout; whatever is
     left is picked up by the next task for the run.
     """
-    memo: ChoiceMemo = {}
+    memo = ChoiceMemo()
+    # By the id of a chosen list: the memo keeps each list alive for the run, so ids stay theirs.
+    items: dict[int, list[DigestItem]] = {}
 
     def send_chunk(
         session: _SmtpHandover | _BackendSession,
@@ -107,7 +110,10 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     ) -> None:
         chosen = deliveries_publications(deliveries, memo=memo)
         for delivery in deliveries:
-            _deliver(session, delivery, chosen[delivery.pk], progress)
+            publications = chosen[delivery.pk]
+            if id(publications) not in items:
+                items[id(publications)] = digest_items(publications)
+            _deliver(session, delivery, publications, items[id(publications)], progress)
 
     return _send_claimed(
         claim=lambda: deliveries_claim(run_id=run_id),
@@ -162,9 +168,10 @@ def _deliver(
     session: _SmtpHandover | _BackendSession,
     delivery: Delivery,
     chosen: Sequence[Publication],
+    items: Sequence[DigestItem],
     progress: RunProgress,
 ) -> None:
-    message = digest_message(delivery=delivery, publications=chosen)
+    message = digest_message(delivery=delivery, publications=chosen, items=items)
     if message is None:
         delivery_skipped(delivery=delivery)
         progress.skipped += 1

@@ -3,7 +3,7 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias, TypedDict
 
 from django.core import signing
@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django_stubs_ext import WithAnnotations
 
 from advisory.accounts.models import Follow
-from advisory.accounts.selectors import entitlement_of, entitlements_of
+from advisory.accounts.selectors import ContractMemo, entitlement_of, entitlements_of
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
 from advisory.portal.selectors import publications_readable, readable_key
@@ -96,9 +96,14 @@ def subscription_publications(
     )
 
 
-# A chunk's choices, by what decides them: subscribers who read the same, asked for the same
-# and are due for the same window get the same briefs, chosen once.
-ChoiceMemo: TypeAlias = dict[tuple[object, ...], list[Publication]]
+@dataclass
+class ChoiceMemo:
+    """What a digest task has worked out already, kept for its minute: subscribers who read
+    the same, asked for the same and are due for the same window get the same briefs (the
+    same list, chosen once), and each organisation's contract is read once."""
+
+    choices: dict[tuple[object, ...], list[Publication]] = field(default_factory=dict)
+    contracts: ContractMemo = field(default_factory=ContractMemo)
 
 
 def deliveries_publications(
@@ -107,11 +112,11 @@ def deliveries_publications(
     """Each delivery's briefs, as `subscription_publications` gives them: a fixed number of
     queries for the chunk, plus two for each distinct choice not already in `memo` (kept by
     the caller across the chunks of a run)."""
-    memo = {} if memo is None else memo
+    memo = ChoiceMemo() if memo is None else memo
     subscriptions = [delivery.subscription for delivery in deliveries]
     prefetch_related_objects(subscriptions, "entities", "tags", "regions")
     readers = [subscription.user for subscription in subscriptions if subscription.user]
-    entitlements_of(readers)
+    entitlements_of(readers, memo=memo.contracts)
     follows: dict[int, list[Follow]] = defaultdict(list)
     for follow in Follow.objects.filter(user__in=readers):
         follows[follow.user_id].append(follow)
@@ -127,8 +132,8 @@ def deliveries_publications(
             delivery.window_start,
             delivery.window_end,
         )
-        if key not in memo:
-            memo[key] = _loaded(
+        if key not in memo.choices:
+            memo.choices[key] = _loaded(
                 _chosen(
                     subscription,
                     interests,
@@ -136,7 +141,7 @@ def deliveries_publications(
                     window_end=delivery.window_end,
                 )
             )
-        chosen[delivery.pk] = memo[key]
+        chosen[delivery.pk] = memo.choices[key]
     return chosen
 
 
