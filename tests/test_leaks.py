@@ -286,14 +286,28 @@ def test_no_cache_carries_a_page_to_a_viewer_with_other_entitlements_or_past_a_r
 ) -> None:
     world = _world()
     covered = _brief(world, "covered", region=world.covered)
+    # Who is named beside the entity is part of the brief: its entity page counts it.
+    partner = Entity.objects.create(
+        kind=EntityKind.PERSON, name="Partnersecret", normalised_name="partnersecret", slug="p"
+    )
+    brief_parts_replace(
+        actor=world.writer,
+        brief=covered,
+        key_judgments=["A judgment holding judgmentsecretcovered."],
+        sources=[SourceSpec(title="Source sourcesecretcovered")],
+        mentions=[(world.entity, MentionRole.SUBJECT), (partner, MentionRole.MENTIONED)],
+    )
+    brief_update(actor=world.writer, brief=covered)
     _published(world, covered)
     public = _brief(world, "public", region=world.covered, tier=AccessTier.PUBLIC)
     _published(world, public)
+    entity_page = reverse("portal:entity-detail", args=[world.entity.slug])
     doors = {
         brief: [
             reverse("portal:brief-detail", args=[brief.slug]),
             reverse("portal:brief-print", args=[brief.slug]),
             reverse("portal:search") + f"?q=searchprobe{_case_of(brief)}",
+            entity_page,
         ]
         for brief in (covered, public)
     }
@@ -303,13 +317,15 @@ def test_no_cache_carries_a_page_to_a_viewer_with_other_entitlements_or_past_a_r
             readers[name].force_login(viewer)
 
     # Reader A reads first, filling every cache; then each other viewer, twice.
-    assert "bodysecretcovered" in _texts(readers["reader_a"], doors[covered])
+    text = _texts(readers["reader_a"], doors[covered])
+    assert "bodysecretcovered" in text and "Partnersecret" in text
     for name in ("visitor", "expired_reader", "no_membership"):
         for _ in range(2):
             text = _texts(readers[name], doors[covered])
             assert "Title covered" in text, name
             assert "bodysecretcovered" not in text, name
             assert "judgmentsecretcovered" not in text, name
+            assert "Partnersecret" not in text, name
     # Visitors share the public brief's pages: the second visitor's come from the cache.
     assert "bodysecretpublic" in _texts(readers["visitor"], doors[public])
     with django_assert_num_queries(0):

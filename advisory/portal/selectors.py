@@ -38,6 +38,7 @@ from advisory.briefs.models import (
     PublicationRegion,
     PublicationTag,
 )
+from advisory.briefs.publication import publications_version
 from advisory.briefs.selectors import BylineAuthor
 from advisory.entities.models import (
     Alias,
@@ -799,13 +800,40 @@ def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
     mentioning = publications_listed(user).filter(_about_entity(entity))
     role = PublicationEntity.objects.filter(publication=OuterRef("pk"), entity=entity)
     timeline = list(mentioning.annotate(role=Subquery(role.values("role")[:1]))[:TIMELINE_LIMIT])
+    return EntityPage(
+        entity=entity,
+        relationships=relationships,
+        timeline=timeline,
+        timeline_total=mentioning.count() if len(timeline) == TIMELINE_LIMIT else len(timeline),
+        co_mentioned=_co_mentioned(user, entity),
+        following=entity.pk in follow_targets_of(user).entity_ids,
+    )
+
+
+# A brief's change renews the key at once; this bounds how late a renamed entity shows.
+CO_MENTIONED_CACHE_SECONDS = 600
+
+
+def _co_mentioned(user: User | AnonymousUser, entity: Entity) -> list[CoMention]:
+    """Counted over the briefs the user may read, so shared only by readers who read the same."""
+    key = ":".join(
+        (
+            "portal:co-mentioned",
+            publications_version(),
+            readable_key(entitlement_of(user)),
+            str(entity.pk),
+        )
+    )
+    found: list[CoMention] | None = cache.get(key)
+    if found is not None:
+        return found
     readable_mentioning = (
         publications_readable(user)
         .filter(retracted_at__isnull=True)
         .filter(_about_entity(entity))
         .values("pk")
     )
-    co_mentioned = [
+    found = [
         CoMention(
             name=row["entity__name"],
             slug=row["entity__slug"],
@@ -818,14 +846,8 @@ def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
         .annotate(briefs=Count("publication_id", distinct=True))
         .order_by("-briefs", "entity__name")[:CO_MENTIONED_LIMIT]
     ]
-    return EntityPage(
-        entity=entity,
-        relationships=relationships,
-        timeline=timeline,
-        timeline_total=mentioning.count() if len(timeline) == TIMELINE_LIMIT else len(timeline),
-        co_mentioned=co_mentioned,
-        following=entity.pk in follow_targets_of(user).entity_ids,
-    )
+    cache.set(key, found, CO_MENTIONED_CACHE_SECONDS)
+    return found
 
 
 def tag_for_slug(slug: str) -> Tag | None:
