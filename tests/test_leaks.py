@@ -317,10 +317,13 @@ def test_no_cache_carries_a_page_to_a_viewer_with_other_entitlements_or_past_a_r
             readers[name].force_login(viewer)
 
     # Reader A reads first, filling every cache; then each other viewer, twice.
+    listing = reverse("portal:brief-list")
     text = _texts(readers["reader_a"], doors[covered])
     assert "bodysecretcovered" in text and "Partnersecret" in text
+    assert "teaser--locked" not in _texts(readers["reader_a"], [listing])
     for name in ("visitor", "expired_reader", "no_membership"):
         for _ in range(2):
+            assert "teaser--locked" in _texts(readers[name], [listing]), name
             text = _texts(readers[name], doors[covered])
             assert "Title covered" in text, name
             assert "bodysecretcovered" not in text, name

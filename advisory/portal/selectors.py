@@ -202,15 +202,30 @@ def publications_filtered(
     return queryset
 
 
+# The filters' choices: they change with what is published (renewing the version) or when
+# the desk adds a region or renames a topic, which this bounds.
+CHOICES_CACHE_SECONDS = 600
+
+
 def regions_listed() -> list[Region]:
     """Every region and country, by name, for the filters."""
-    return list(Region.objects.order_by("name").only("name", "slug", "kind", "parent_id"))
+    key = f"portal:regions-listed:{publications_version()}"
+    regions: list[Region] | None = cache.get(key)
+    if regions is None:
+        regions = list(Region.objects.order_by("name").only("name", "slug", "kind", "parent_id"))
+        cache.set(key, regions, CHOICES_CACHE_SECONDS)
+    return regions
 
 
 def tags_listed() -> list[Tag]:
     """The topics of live briefs, by name."""
-    used = PublicationTag.objects.values("tag_id")
-    return list(Tag.objects.filter(pk__in=used).order_by("name"))
+    key = f"portal:tags-listed:{publications_version()}"
+    tags: list[Tag] | None = cache.get(key)
+    if tags is None:
+        used = PublicationTag.objects.values("tag_id")
+        tags = list(Tag.objects.filter(pk__in=used).order_by("name"))
+        cache.set(key, tags, CHOICES_CACHE_SECONDS)
+    return tags
 
 
 def entity_for_reference(reference: str) -> Entity | None:

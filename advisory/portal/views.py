@@ -29,6 +29,7 @@ from advisory.briefs.selectors import brief_reading, preview_link_resolve
 from advisory.briefs.services import preview_link_used
 from advisory.portal import selectors
 from advisory.portal.forms import BriefFilterForm, FollowForm
+from advisory.portal.selectors import readable_key
 
 PAGE_SIZE = 20
 
@@ -83,7 +84,20 @@ def _listing(request: HttpRequest, queryset: QuerySet[Publication]) -> dict[str,
     """
     page: Page[Publication] = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    return {"page": page, "page_numbers": list(numbers)}
+    return {"page": page, "page_numbers": list(numbers), "listing_key": _listing_key(request)}
+
+
+def _listing_key(request: HttpRequest) -> str:
+    """What a page of teasers is rendered from, for the template to keep it by.
+
+    The same address read by readers entitled alike lists the same briefs, locked alike
+    (a lock reads differently for a visitor); any brief's change renews the version. The
+    page's rows are read only if the rendering is not kept, so a kept one saves their queries.
+    """
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    readable = readable_key(entitlement_of(request.user))
+    signed_in = int(request.user.is_authenticated)
+    return f"{publications_version()}:{readable}:{signed_in}:{address}"
 
 
 @require_safe
