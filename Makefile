@@ -58,3 +58,17 @@ bench: $(VENV)/.installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
 		$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+
+# Benchmark of the digest engine (tests/benchmarks/README.md): 100,000 subscribers on a fresh
+# PostgreSQL database, two real Celery workers on Redis, Postfix's smtp-sink as the mail server.
+BENCH_DIGESTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_digests
+BENCH_DIGESTS_REDIS_URL ?= redis://127.0.0.1:6379/12
+.PHONY: bench-digests
+bench-digests: $(VENV)/.installed
+	@command -v smtp-sink >/dev/null || test -x /usr/sbin/smtp-sink || { \
+		echo "==> Installing Postfix for its smtp-sink (Postfix itself stays unconfigured)"; \
+		echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+	PATH="$$PATH:/usr/sbin" BENCH_DIGESTS_DATABASE_URL="$(BENCH_DIGESTS_DATABASE_URL)" \
+		BENCH_DIGESTS_REDIS_URL="$(BENCH_DIGESTS_REDIS_URL)" \
+		$(BIN)/python -m tests.benchmarks.digests $(BENCH_DIGESTS_ARGS)

@@ -236,14 +236,14 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(
     [fast] = deliveries_claim(run_id=run.pk)
     assert fast.claim_token != slow.claim_token
 
-    from advisory.digests.services import delivery_sent
+    from advisory.digests.services import deliveries_sent
 
     with SmtpSession() as session, pytest.raises(HandoverAbandoned):
         session.handover(
             sender="desk@advisory.example.com",
             recipients=["claire@example.com"],
             data=b"Subject: late\r\n\r\nThe slow worker's copy.\r\n",
-            commit_point=lambda: delivery_sent(delivery=slow, brief_ids=[]),
+            commit_point=lambda: bool(deliveries_sent(sent=[(slow, [])])),
         )
     time.sleep(0.5)
     assert inbox.received == [], "the server discards a message whose DATA never ended"
@@ -386,3 +386,38 @@ def test_a_chunk_of_fifty_readers_costs_the_queries_of_a_chunk_of_five() -> None
     # The first chunk's brief is outside the second's window: each reader gets one brief.
     assert chosen_fifty == [1] * 50
     assert fifty == five
+
+
+def test_a_group_shares_one_commit_point_and_only_what_it_recorded_is_delivered(
+    smtp_server: tuple[Inbox, int],
+) -> None:
+    from advisory.lib.smtp import SmtpPool
+
+    inbox, _ = smtp_server
+    inbox.rcpt_refusals.append("550 No such user")
+    messages = [
+        (
+            n,
+            "desk@advisory.example.com",
+            [f"r{n}@example.com"],
+            f"Subject: {n}\r\n\r\nHi\r\n".encode(),
+        )
+        for n in range(4)
+    ]
+    seen: list[list[int]] = []
+
+    def commit_point(keys: list[int]) -> set[int]:
+        seen.append(keys)
+        return {key for key in keys if key != 2}
+
+    with SmtpPool(4) as pool:
+        outcome = pool.handover_many(messages, commit_point=commit_point)
+    # The first is refused before the commit point; the third is declined by it.
+    assert seen == [[1, 2, 3]]
+    assert isinstance(outcome.pop(0), Exception)
+    assert outcome == {1: None, 3: None}
+    time.sleep(0.5)
+    assert sorted(rcpt for rcpts, _ in inbox.received for rcpt in rcpts) == [
+        "r1@example.com",
+        "r3@example.com",
+    ]

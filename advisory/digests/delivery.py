@@ -11,16 +11,20 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from advisory.briefs.models import Publication
-from advisory.digests.compose import digest_items, digest_message, retraction_message
+from advisory.digests.compose import (
+    DigestMessage,
+    digest_items,
+    digest_message,
+    retraction_message,
+)
 from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStatus
 from advisory.digests.rendering import DigestItem
 from advisory.digests.selectors import ChoiceMemo, deliveries_publications
 from advisory.digests.services import (
     deliveries_claim,
+    deliveries_sent,
+    deliveries_skipped,
     delivery_failed,
-    delivery_sent,
-    delivery_skipped,
     retraction_notice_failed,
     retraction_notice_sent,
     retraction_notice_skipped,
@@ -28,6 +32,7 @@ from advisory.digests.services import (
 )
 from advisory.lib.smtp import (
     HandoverAbandoned,
+    SmtpPool,
     SmtpSession,
     is_transient,
     message_bytes,
@@ -59,10 +64,34 @@ class _BackendSession(AbstractContextManager["_BackendSession"]):
         message.connection = self._connection
         message.send()
 
+    def handover_many(
+        self,
+        messages: Sequence[tuple[int, EmailMessage]],
+        *,
+        commit_point: Callable[[list[int]], set[int]],
+    ) -> dict[int, BaseException | None]:
+        committed = commit_point([key for key, _ in messages])
+        outcome: dict[int, BaseException | None] = {}
+        for key, message in messages:
+            if key in committed:
+                message.connection = self._connection
+                try:
+                    message.send()
+                except (smtplib.SMTPException, OSError) as error:
+                    outcome[key] = error
+                    continue
+                outcome[key] = None
+        return outcome
+
 
 class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
     def __init__(self) -> None:
-        self._session = SmtpSession()
+        self._pool = SmtpPool(settings.DIGEST_SMTP_CONNECTIONS)
+        self._single = SmtpSession()
+
+    @property
+    def group_size(self) -> int:
+        return self._pool.size
 
     def __exit__(
         self,
@@ -70,13 +99,28 @@ class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._session.__exit__(kind, error, traceback)
+        self._pool.__exit__(kind, error, traceback)
+        self._single.__exit__(kind, error, traceback)
 
     def handover(self, *, message: EmailMessage, commit_point: Callable[[], bool]) -> None:
-        self._session.handover(
+        self._single.handover(
             sender=message.from_email,
             recipients=message.recipients(),
             data=message_bytes(message),
+            commit_point=commit_point,
+        )
+
+    def handover_many(
+        self,
+        messages: Sequence[tuple[int, EmailMessage]],
+        *,
+        commit_point: Callable[[list[int]], set[int]],
+    ) -> dict[int, BaseException | None]:
+        return self._pool.handover_many(
+            [
+                (key, message.from_email, message.recipients(), message_bytes(message))
+                for key, message in messages
+            ],
             commit_point=commit_point,
         )
 
@@ -109,11 +153,26 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
         progress: RunProgress,
     ) -> None:
         chosen = deliveries_publications(deliveries, memo=memo)
+        waiting: list[tuple[Delivery, DigestMessage]] = []
+        nothing_new: list[Delivery] = []
         for delivery in deliveries:
             publications = chosen[delivery.pk]
             if id(publications) not in items:
                 items[id(publications)] = digest_items(publications)
-            _deliver(session, delivery, publications, items[id(publications)], progress)
+            message = digest_message(
+                delivery=delivery, publications=publications, items=items[id(publications)]
+            )
+            if message is None:
+                nothing_new.append(delivery)
+                continue
+            waiting.append((delivery, message))
+            if len(waiting) == _group_size(session):
+                _deliver_group(session, waiting, progress)
+                waiting = []
+        if waiting:
+            _deliver_group(session, waiting, progress)
+        deliveries_skipped(deliveries=nothing_new)
+        progress.skipped += len(nothing_new)
 
     return _send_claimed(
         claim=lambda: deliveries_claim(run_id=run_id),
@@ -164,31 +223,34 @@ def _failure(error: smtplib.SMTPException | OSError) -> tuple[bool, bool]:
     return transient, isinstance(error, smtplib.SMTPRecipientsRefused) and not transient
 
 
-def _deliver(
+def _group_size(session: _SmtpHandover | _BackendSession) -> int:
+    return session.group_size if isinstance(session, _SmtpHandover) else 1
+
+
+def _deliver_group(
     session: _SmtpHandover | _BackendSession,
-    delivery: Delivery,
-    chosen: Sequence[Publication],
-    items: Sequence[DigestItem],
+    group: Sequence[tuple[Delivery, DigestMessage]],
     progress: RunProgress,
 ) -> None:
-    message = digest_message(delivery=delivery, publications=chosen, items=items)
-    if message is None:
-        delivery_skipped(delivery=delivery)
-        progress.skipped += 1
-        return
-    try:
-        session.handover(
-            message=message.email,
-            commit_point=lambda: delivery_sent(delivery=delivery, brief_ids=message.brief_ids),
-        )
-    except HandoverAbandoned:
-        return
-    except (smtplib.SMTPException, OSError) as error:
+    """Hand a group of digests over with one commit point for all of them."""
+    by_key = {delivery.pk: (delivery, message) for delivery, message in group}
+    outcome = session.handover_many(
+        [(delivery.pk, message.email) for delivery, message in group],
+        commit_point=lambda keys: deliveries_sent(
+            sent=[(by_key[key][0], by_key[key][1].brief_ids) for key in keys]
+        ),
+    )
+    for key, error in outcome.items():
+        if error is None:
+            progress.sent += 1
+            continue
+        if not isinstance(error, smtplib.SMTPException | OSError):
+            raise error
         transient, bounce = _failure(error)
-        delivery_failed(delivery=delivery, error=str(error), transient=transient, bounce=bounce)
+        delivery_failed(
+            delivery=by_key[key][0], error=str(error), transient=transient, bounce=bounce
+        )
         progress.failed += 1
-        return
-    progress.sent += 1
 
 
 def _notify_retraction(

@@ -237,9 +237,12 @@ def _trimmed(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+_ABSOLUTE_LINK = re.compile(r"https?://[^\s/]+\S*")
+
+
 def _check_link(url: str, *, what: str) -> None:
     # A mail client opens links outside any page: only absolute web addresses work there.
-    if not re.match(r"https?://[^\s/]+", url) or any(char.isspace() for char in url):
+    if not _ABSOLUTE_LINK.fullmatch(url):
         raise ValueError(f"{what} must be an absolute http(s) address, not {url[:80]!r}.")
     if len(url) > LINK_LIMIT:
         raise ValueError(f"{what} is too long for an email ({len(url)} characters).")

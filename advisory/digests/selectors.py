@@ -72,12 +72,25 @@ def _chosen(
     return chosen.order_by("-visible_at", "-pk")
 
 
+# What the email shows of a brief: never its body or search vector, the bulk of the row.
+_EMAIL_FIELDS = (
+    "title",
+    "summary",
+    "slug",
+    "kind",
+    "published_at",
+    "updated_at",
+    "visible_at",
+    "retracted_at",
+)
+
+
 def _loaded(chosen: QuerySet[Publication]) -> list[Publication]:
     # The judgments come out of the live revision's JSON without loading its body.
     return list(
-        chosen.annotate(judgments=F("revision__snapshot__key_judgments")).prefetch_related(
-            "regions"
-        )
+        chosen.only(*_EMAIL_FIELDS)
+        .annotate(judgments=F("revision__snapshot__key_judgments"))
+        .prefetch_related("regions")
     )
 
 

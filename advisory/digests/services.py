@@ -361,24 +361,40 @@ def deliveries_claim(
     )
 
 
-def delivery_sent(*, delivery: Delivery, brief_ids: Sequence[int]) -> bool:
-    """The commit point: record the delivery as sent, if this worker still holds it."""
+def deliveries_sent(*, sent: Sequence[tuple[Delivery, Sequence[int]]]) -> set[int]:
+    """The commit point of a group of messages, each with the briefs it carries: record as
+    sent those this worker still holds; returns their ids. One transaction, one disk flush."""
+    if not sent:
+        return set()
+    holding = Q()
+    for delivery, _ in sent:
+        holding |= Q(pk=delivery.pk, claim_token=delivery.claim_token)
     with transaction.atomic():
-        held = Delivery.objects.filter(
-            pk=delivery.pk, status=DeliveryStatus.SENDING, claim_token=delivery.claim_token
-        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
-        if held:
-            DeliveredBrief.objects.bulk_create(
-                DeliveredBrief(delivery_id=delivery.pk, brief_id=brief_id) for brief_id in brief_ids
-            )
-    return bool(held)
+        held = set(
+            Delivery.objects.select_for_update()
+            .filter(holding, status=DeliveryStatus.SENDING)
+            .values_list("pk", flat=True)
+        )
+        if not held:
+            return held
+        Delivery.objects.filter(pk__in=held).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+        DeliveredBrief.objects.bulk_create(
+            DeliveredBrief(delivery_id=delivery.pk, brief_id=brief_id)
+            for delivery, brief_ids in sent
+            if delivery.pk in held
+            for brief_id in brief_ids
+        )
+    return held
 
 
-def delivery_skipped(*, delivery: Delivery) -> None:
-    """Nothing new for this subscriber in the window: no email."""
-    Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
-        status=DeliveryStatus.SKIPPED
-    )
+def deliveries_skipped(*, deliveries: Sequence[Delivery]) -> None:
+    """Nothing new for these subscribers in the window: no email."""
+    holding = Q(pk__in=[])
+    for delivery in deliveries:
+        holding |= Q(pk=delivery.pk, claim_token=delivery.claim_token)
+    Delivery.objects.filter(holding).update(status=DeliveryStatus.SKIPPED)
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:

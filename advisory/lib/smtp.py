@@ -179,51 +179,129 @@ class SmtpSession:
         HandoverAbandoned when the commit point returns False, and RefusedAfterCommit when
         the server refuses the finished message.
         """
+        self._stage(sender=sender, recipients=recipients, data=data)
+        if not commit_point():
+            # Dropping the connection mid-DATA makes the server discard the message.
+            self._drop()
+            raise HandoverAbandoned
+        self._finish()
+        self._reply()
+
+    def _stage(self, *, sender: str, recipients: Sequence[str], data: bytes) -> None:
+        """Everything of the message but its final ".": the server holds it, not accepted."""
+        smtp = self._connected()
         try:
-            self._handover(
-                smtp=self._connected(),
-                sender=sender,
-                recipients=recipients,
-                data=data,
-                commit_point=commit_point,
-            )
+            smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                smtp.rset()
+                raise smtplib.SMTPSenderRefused(code, reply, sender)
+            for recipient in recipients:
+                code, reply = smtp.rcpt(recipient)
+                if code not in (250, 251):
+                    smtp.rset()
+                    raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                smtp.rset()
+                raise smtplib.SMTPDataError(code, reply)
+            body = _LEADING_DOT.sub(b"..", data)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            smtp.send(body)
         except (smtplib.SMTPServerDisconnected, OSError):
             # The next message starts on a fresh connection.
             self._drop()
             raise
 
-    def _handover(
-        self,
-        *,
-        smtp: smtplib.SMTP,
-        sender: str,
-        recipients: Sequence[str],
-        data: bytes,
-        commit_point: Callable[[], bool],
-    ) -> None:
-        smtp.ehlo_or_helo_if_needed()
-        code, reply = smtp.mail(sender)
-        if code != 250:
-            smtp.rset()
-            raise smtplib.SMTPSenderRefused(code, reply, sender)
-        for recipient in recipients:
-            code, reply = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                smtp.rset()
-                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-        code, reply = smtp.docmd("DATA")
-        if code != 354:
-            smtp.rset()
-            raise smtplib.SMTPDataError(code, reply)
-        body = _LEADING_DOT.sub(b"..", data)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
-        smtp.send(body)
-        if not commit_point():
-            # Dropping the connection mid-DATA makes the server discard the message.
+    def _finish(self) -> None:
+        """The final ".": once it is in the socket the kernel delivers it, come what may."""
+        assert self._smtp is not None
+        try:
+            self._smtp.send(b".\r\n")
+        except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
-            raise HandoverAbandoned
-        smtp.send(b".\r\n")
-        code, reply = smtp.getreply()
+            raise
+
+    def _reply(self) -> None:
+        assert self._smtp is not None
+        try:
+            code, reply = self._smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._drop()
+            raise
         if code != 250:
             raise RefusedAfterCommit(code, reply)
+
+
+class SmtpPool:
+    """Several connections to the SMTP server, so that several messages wait at their final
+    "." together and one commit point, one database commit, covers them all: the commit's
+    disk flush costs more than sending a digest."""
+
+    def __init__(self, size: int) -> None:
+        self._sessions = [SmtpSession() for _ in range(size)]
+
+    @property
+    def size(self) -> int:
+        return len(self._sessions)
+
+    def __enter__(self) -> "SmtpPool":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for session in self._sessions:
+            session.__exit__(kind, error, traceback)
+
+    def handover_many(
+        self,
+        messages: Sequence[tuple[int, str, Sequence[str], bytes]],
+        *,
+        commit_point: Callable[[list[int]], set[int]],
+    ) -> dict[int, BaseException | None]:
+        """Send up to `size` messages (key, sender, recipients, data), one per connection.
+
+        `commit_point` gets the keys of the messages the server is holding and returns those
+        it recorded as sent; only they get their final ".". Returns, for each key, None when
+        the server accepted the message, or the error: before the commit point nothing was
+        sent; a RefusedAfterCommit the caller must undo. A key the commit point declined is
+        left out, its message discarded by the server.
+        """
+        if len(messages) > self.size:
+            raise ValueError(f"At most {self.size} messages at once.")
+        outcome: dict[int, BaseException | None] = {}
+        staged: list[tuple[SmtpSession, int]] = []
+        for session, (key, sender, recipients, data) in zip(self._sessions, messages, strict=False):
+            try:
+                session._stage(sender=sender, recipients=recipients, data=data)
+            except (smtplib.SMTPException, OSError) as error:
+                outcome[key] = error
+                continue
+            staged.append((session, key))
+        committed = commit_point([key for _, key in staged]) if staged else set()
+        finishing: list[tuple[SmtpSession, int]] = []
+        # Every committed message gets its "." before any reply is read, so a worker killed
+        # now leaves as few recorded-but-unfinished messages as possible.
+        for session, key in staged:
+            if key not in committed:
+                session._drop()
+                continue
+            try:
+                session._finish()
+            except (smtplib.SMTPException, OSError) as error:
+                outcome[key] = error
+                continue
+            finishing.append((session, key))
+        for session, key in finishing:
+            try:
+                session._reply()
+            except (smtplib.SMTPException, OSError) as error:
+                outcome[key] = error
+                continue
+            outcome[key] = None
+        return outcome
