@@ -231,7 +231,6 @@ def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
     [small_run] = digest_runs_create(now=seeded.first_due)
     figures["tick_small"] = f"{time.monotonic() - started:.2f} s"
 
-
     port = _free_port()
     sink = subprocess.Popen(
         ["smtp-sink", "-u", "nobody", f"127.0.0.1:{port}", "1024"],
@@ -276,9 +275,7 @@ def _render_rate(run_id: int) -> dict[str, str]:
 
     _digest_body_cached.cache_clear()
     deliveries = list(
-        Delivery.objects.filter(run_id=run_id)
-        .select_related("subscription__user")
-        .order_by("pk")
+        Delivery.objects.filter(run_id=run_id).select_related("subscription__user").order_by("pk")
     )
     memo = ChoiceMemo()
     items: dict[int, list[DigestItem]] = {}
