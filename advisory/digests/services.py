@@ -3,6 +3,7 @@
 import datetime
 import random
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -252,7 +253,15 @@ def _deliveries_create(due: list[Subscription], *, now: datetime.datetime) -> se
         subscription.watermark = window_end
         _schedule_from(subscription, max(window_end, now))
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-    Subscription.objects.bulk_update(due, ["watermark", "next_due_at"])
+    # Subscribers on the same schedule move together: one UPDATE for each, where bulk_update
+    # would write a CASE per row and field.
+    moved: dict[tuple[datetime.datetime | None, datetime.datetime | None], list[int]] = defaultdict(
+        list
+    )
+    for subscription in due:
+        moved[(subscription.watermark, subscription.next_due_at)].append(subscription.pk)
+    for (watermark, next_due_at), ids in moved.items():
+        Subscription.objects.filter(pk__in=ids).update(watermark=watermark, next_due_at=next_due_at)
     return {run.pk for run in runs.values()}
 
 
