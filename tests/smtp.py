@@ -33,6 +33,19 @@ class Inbox:
         self.data_refusals: list[str] = []
         self.rcpt_refusals: list[str] = []
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        # aiosmtpd reads commands one after another from the stream, so it takes pipelined
+        # ones (RFC 2920) as they come; saying so lets the tests exercise that path.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(
         self,
         server: SMTP,
