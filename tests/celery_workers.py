@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
+from django.conf import settings
 from django.db import connection
 
 from advisory.celery import app as celery_app
@@ -19,7 +20,8 @@ def worker_environment(extra_env: dict[str, str] | None = None) -> dict[str, str
     database = connection.settings_dict
     return {
         **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}},
-        "SECRET_KEY": "test-only",
+        # The same key as the test process: links the worker signs must verify here.
+        "SECRET_KEY": settings.SECRET_KEY,
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
             f"{database['PORT'] or 5432}/{database['NAME']}"
