@@ -306,7 +306,7 @@ def test_the_change_page_links_to_revisions_and_history(desk: Desk) -> None:
     )
 
     assert f'<a href="{revisions_url(desk.brief)}">Revisions</a>' in html
-    assert f'<a href="{history_url(desk.brief)}">History' in html
+    assert f'<a href="{history_url(desk.brief)}">Workflow history</a>' in html
 
 
 def test_readers_are_refused_everywhere_and_staff_need_brief_rights(desk: Desk) -> None:
