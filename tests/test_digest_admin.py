@@ -16,6 +16,7 @@ from advisory.accounts.models import AccessTier, Role, User
 from advisory.digests.models import (
     Delivery,
     DeliveryStatus,
+    DigestEdition,
     DigestRun,
     Frequency,
     Subscription,
@@ -46,6 +47,8 @@ def _external(number: int) -> Subscription:
 def _run(window_end: datetime.datetime, statuses: list[str], *, error: str = "") -> DigestRun:
     """A daily run with one delivery per status, each to a subscriber of its own."""
     run = DigestRun.objects.create(frequency=Frequency.DAILY, window_end=window_end)
+    # What the sent ones carried: a sent delivery always records its briefs.
+    edition = DigestEdition.objects.create(run=run, key=f"edition-of-run-{run.pk}")
     start = Subscription.objects.count()
     Delivery.objects.bulk_create(
         Delivery(
@@ -57,6 +60,7 @@ def _run(window_end: datetime.datetime, statuses: list[str], *, error: str = "")
             last_error=error if status == DeliveryStatus.FAILED else "",
             message_id=f"<digest.{run.pk}.{number}@advisory.example>",
             sent_at=window_end if status == DeliveryStatus.SENT else None,
+            edition=edition if status == DeliveryStatus.SENT else None,
         )
         for number, status in enumerate(statuses)
     )

@@ -17,7 +17,6 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from advisory.accounts.models import AccessTier, User
 from advisory.digests.delivery import run_deliver
 from advisory.digests.models import (
-    DeliveredBrief,
     Delivery,
     DeliveryStatus,
     DigestRun,
@@ -117,7 +116,8 @@ def test_the_digest_arrives_with_what_the_reader_may_read_and_works_from_the_inb
     assert 'style="' in html and "<link" not in html
 
     assert delivery.status == DeliveryStatus.SENT
-    assert list(DeliveredBrief.objects.values_list("brief__title", flat=True)) == [
+    assert delivery.edition is not None
+    assert list(delivery.edition.briefs.values_list("title", flat=True)) == [
         "Basra oil & <the> militias"
     ]
 

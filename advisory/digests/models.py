@@ -168,8 +168,13 @@ class Delivery(models.Model):
         "cannot mark it sent.",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
-    briefs = models.ManyToManyField(
-        "briefs.Brief", blank=True, related_name="deliveries", through="DeliveredBrief"
+    edition = models.ForeignKey(
+        "DigestEdition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        help_text="The briefs the email carried.",
     )
 
     class Meta:
@@ -191,6 +196,10 @@ class Delivery(models.Model):
                 name="delivery_sent_has_time_and_message_id",
             ),
             models.CheckConstraint(
+                condition=~Q(status="sent") | Q(edition__isnull=False),
+                name="delivery_sent_has_edition",
+            ),
+            models.CheckConstraint(
                 condition=Q(window_start__isnull=True) | Q(window_start__lt=models.F("window_end")),
                 name="delivery_window_ordered",
             ),
@@ -200,19 +209,22 @@ class Delivery(models.Model):
         return f"{self.subscription} · {self.run} · {self.get_status_display()}"
 
 
-class DeliveredBrief(models.Model):
-    """Which briefs a delivery carried: a retraction reaches everyone who received the brief."""
+class DigestEdition(models.Model):
+    """One set of briefs a run sent. Subscribers who got the same briefs share it, so who
+    received which brief (what a retraction needs) is written once per set, not per email."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE)
-    brief = models.ForeignKey("briefs.Brief", on_delete=models.PROTECT)
+    run = models.ForeignKey(DigestRun, on_delete=models.PROTECT, related_name="editions")
+    key = models.CharField(max_length=64, help_text="SHA-256 of the sorted brief ids.")
+    briefs = models.ManyToManyField("briefs.Brief", related_name="digest_editions")
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["delivery", "brief"], name="delivered_brief_unique"),
+            models.UniqueConstraint(fields=["run", "key"], name="digest_edition_once_per_run"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.delivery_id} · {self.brief_id}"
+        return f"Edition {self.pk} of {self.run}"
 
 
 class RetractionNotice(models.Model):

@@ -1,6 +1,7 @@
 """Subscriptions and the runs that the beat creates for them."""
 
 import datetime
+import hashlib
 import random
 import uuid
 from collections import defaultdict
@@ -13,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +24,9 @@ from advisory.accounts.models import User
 from advisory.briefs.models import Brief, BriefKind, Publication
 from advisory.digests.compose import digest_preview
 from advisory.digests.models import (
-    DeliveredBrief,
     Delivery,
     DeliveryStatus,
+    DigestEdition,
     DigestRun,
     Frequency,
     RetractionNotice,
@@ -370,6 +371,32 @@ def deliveries_claim(
     )
 
 
+def _editions(run_id: int, brief_sets: set[tuple[int, ...]]) -> dict[tuple[int, ...], int]:
+    """The run's edition of each set of briefs, created the first time the set is sent."""
+    keys = {hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest(): ids for ids in brief_sets}
+    found = dict(DigestEdition.objects.filter(run_id=run_id, key__in=keys).values_list("key", "pk"))
+    missing = [DigestEdition(run_id=run_id, key=key) for key in keys if key not in found]
+    if missing:
+        # Another worker may create the same edition meanwhile: the unique key settles it.
+        DigestEdition.objects.bulk_create(missing, ignore_conflicts=True)
+        created = dict(
+            DigestEdition.objects.filter(
+                run_id=run_id, key__in=[edition.key for edition in missing]
+            ).values_list("key", "pk")
+        )
+        DigestEdition.briefs.through.objects.bulk_create(
+            (
+                DigestEdition.briefs.through(digestedition_id=created[key], brief_id=brief_id)
+                for key, pk in created.items()
+                if key not in found
+                for brief_id in keys[key]
+            ),
+            ignore_conflicts=True,
+        )
+        found |= created
+    return {ids: found[key] for key, ids in keys.items()}
+
+
 def deliveries_sent(*, sent: Sequence[tuple[Delivery, Sequence[int]]]) -> set[int]:
     """The commit point of a group of messages, each with the briefs it carries: record as
     sent those this worker still holds; returns their ids. One transaction, one disk flush."""
@@ -386,14 +413,25 @@ def deliveries_sent(*, sent: Sequence[tuple[Delivery, Sequence[int]]]) -> set[in
         )
         if not held:
             return held
+        carried = {delivery.pk: tuple(sorted(brief_ids)) for delivery, brief_ids in sent}
+        run_ids = {delivery.run_id for delivery, _ in sent}
+        editions: dict[int, int] = {}
+        for run_id in run_ids:
+            of_run = _editions(
+                run_id,
+                {carried[d.pk] for d, _ in sent if d.run_id == run_id and d.pk in held},
+            )
+            editions |= {
+                d.pk: of_run[carried[d.pk]] for d, _ in sent if d.run_id == run_id and d.pk in held
+            }
         Delivery.objects.filter(pk__in=held).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-        )
-        DeliveredBrief.objects.bulk_create(
-            DeliveredBrief(delivery_id=delivery.pk, brief_id=brief_id)
-            for delivery, brief_ids in sent
-            if delivery.pk in held
-            for brief_id in brief_ids
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            edition_id=Case(
+                *(When(pk=pk, then=Value(edition)) for pk, edition in editions.items()),
+                output_field=BigIntegerField(),
+            ),
         )
     return held
 
@@ -415,14 +453,18 @@ def retry_delay(attempt: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=_jitter.uniform(ceiling / 2, ceiling))
 
 
-def _attempt_failed(row: Delivery | RetractionNotice, *, error: str, transient: bool) -> None:
-    """A transient failure is tried again later, up to MAX_ATTEMPTS; any other is final."""
+def _attempt_failed(
+    row: Delivery | RetractionNotice, *, error: str, transient: bool, **undone: object
+) -> None:
+    """A transient failure is tried again later, up to MAX_ATTEMPTS; any other is final.
+    `undone` resets what a commit point the server then refused had recorded."""
     retry = transient and row.attempts < MAX_ATTEMPTS
     type(row).objects.filter(pk=row.pk, claim_token=row.claim_token).update(
         status=DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED,
         next_attempt_at=timezone.now() + retry_delay(row.attempts) if retry else None,
         sent_at=None,
         last_error=error[:2000],
+        **undone,
     )
 
 
@@ -451,8 +493,7 @@ def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: 
 
     Undoes a commit point the server then refused.
     """
-    DeliveredBrief.objects.filter(delivery_id=delivery.pk).delete()
-    _attempt_failed(delivery, error=error, transient=transient)
+    _attempt_failed(delivery, error=error, transient=transient, edition=None)
     if bounce:
         _bounce_recorded(subscription_id=delivery.subscription_id, error=error)
 
@@ -485,7 +526,7 @@ def retraction_notices_create(*, brief: Brief) -> int:
     unsubscribed still hears of it: what they received was wrong.
     """
     reached = (
-        Delivery.objects.filter(status=DeliveryStatus.SENT, briefs=brief)
+        Delivery.objects.filter(status=DeliveryStatus.SENT, edition__briefs=brief)
         .values_list("subscription_id", flat=True)
         .distinct()
     )
