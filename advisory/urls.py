@@ -33,5 +33,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("advisory.accounts.urls")),
     path("digests/", include("advisory.digests.urls")),
+    path("api/", include("advisory.api.urls")),
     path("", include("advisory.portal.urls")),
 ]

@@ -1,0 +1,85 @@
+"""One JSON shape for every API error.
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"region": ["…"]}}}
+
+`fields` is present only for validation errors that name fields.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MESSAGES = {
+    400: "The request is not valid.",
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    406: "Could not satisfy the request's Accept header.",
+    415: "Unsupported media type.",
+    429: "Request was throttled.",
+}
+
+
+def error_body(status: int, code: str, message: str, fields: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _first_message(next(iter(detail.values())))
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    status = response.status_code
+    code = exc.default_code
+    fields = None
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        if isinstance(exc.detail, dict):
+            fields = exc.detail
+            message = MESSAGES[400]
+        else:
+            message = _first_message(exc.detail)
+    else:
+        message = _first_message(exc.detail) or MESSAGES.get(status, "Error.")
+    response.data = error_body(status, str(code), message, fields)
+    return response
+
+
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """An address under the API that names nothing: the same shape, not the portal's page."""
+    return JsonResponse(error_body(404, "not_found", "No such endpoint."), status=404)
+
+
+class ErrorFieldsSerializer(serializers.Serializer[Any]):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    # Declared fields leave the class's attributes, so this does not hide `Serializer.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The schema of every error response."""
+
+    error = ErrorFieldsSerializer()
