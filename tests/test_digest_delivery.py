@@ -7,6 +7,7 @@ import signal
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
@@ -246,7 +247,7 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(
             sender="desk@advisory.example.com",
             recipients=["claire@example.com"],
             data=b"Subject: late\r\n\r\nThe slow worker's copy.\r\n",
-            commit_point=lambda: bool(deliveries_sent(sent=[(slow, [])])),
+            commit_point=lambda finish: bool(deliveries_sent(sent=[(slow, [])])),
         )
     time.sleep(0.5)
     assert inbox.received == [], "the server discards a message whose DATA never ended"
@@ -409,9 +410,12 @@ def test_a_group_shares_one_commit_point_and_only_what_it_recorded_is_delivered(
     ]
     seen: list[list[int]] = []
 
-    def commit_point(keys: list[int]) -> set[int]:
+    def commit_point(keys: list[int], finish: Callable[[set[int]], set[int]]) -> set[int]:
         seen.append(keys)
-        return {key for key in keys if key != 2}
+        recorded = {key for key in keys if key != 2}
+        # The final dots go out inside the commit point, before it returns.
+        assert finish(recorded) == set()
+        return recorded
 
     with SmtpPool(4) as pool:
         outcome = pool.handover_many(messages, commit_point=commit_point)

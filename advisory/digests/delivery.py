@@ -58,29 +58,39 @@ class _BackendSession(AbstractContextManager["_BackendSession"]):
     ) -> None:
         self._connection.close()
 
-    def handover(self, *, message: EmailMessage, commit_point: Callable[[], bool]) -> None:
-        if not commit_point():
+    def handover(
+        self, *, message: EmailMessage, commit_point: Callable[[Callable[[], None]], bool]
+    ) -> None:
+        def finish() -> None:
+            message.connection = self._connection
+            message.send()
+
+        if not commit_point(finish):
             raise HandoverAbandoned
-        message.connection = self._connection
-        message.send()
 
     def handover_many(
         self,
         messages: Sequence[tuple[int, EmailMessage]],
         *,
-        commit_point: Callable[[list[int]], set[int]],
+        commit_point: Callable[[list[int], Callable[[set[int]], set[int]]], set[int]],
     ) -> dict[int, BaseException | None]:
-        committed = commit_point([key for key, _ in messages])
+        by_key = dict(messages)
         outcome: dict[int, BaseException | None] = {}
-        for key, message in messages:
-            if key in committed:
-                message.connection = self._connection
+
+        def finish(keys: set[int]) -> set[int]:
+            unsent = set()
+            for key in keys:
+                by_key[key].connection = self._connection
                 try:
-                    message.send()
+                    by_key[key].send()
                 except (smtplib.SMTPException, OSError) as error:
                     outcome[key] = error
+                    unsent.add(key)
                     continue
                 outcome[key] = None
+            return unsent
+
+        commit_point(list(by_key), finish)
         return outcome
 
 
@@ -102,7 +112,9 @@ class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
         self._pool.__exit__(kind, error, traceback)
         self._single.__exit__(kind, error, traceback)
 
-    def handover(self, *, message: EmailMessage, commit_point: Callable[[], bool]) -> None:
+    def handover(
+        self, *, message: EmailMessage, commit_point: Callable[[Callable[[], None]], bool]
+    ) -> None:
         self._single.handover(
             sender=message.from_email,
             recipients=message.recipients(),
@@ -114,7 +126,7 @@ class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
         self,
         messages: Sequence[tuple[int, EmailMessage]],
         *,
-        commit_point: Callable[[list[int]], set[int]],
+        commit_point: Callable[[list[int], Callable[[set[int]], set[int]]], set[int]],
     ) -> dict[int, BaseException | None]:
         return self._pool.handover_many(
             [
@@ -236,8 +248,8 @@ def _deliver_group(
     by_key = {delivery.pk: (delivery, message) for delivery, message in group}
     outcome = session.handover_many(
         [(delivery.pk, message.email) for delivery, message in group],
-        commit_point=lambda keys: deliveries_sent(
-            sent=[(by_key[key][0], by_key[key][1].brief_ids) for key in keys]
+        commit_point=lambda keys, finish: deliveries_sent(
+            sent=[(by_key[key][0], by_key[key][1].brief_ids) for key in keys], finish=finish
         ),
     )
     for key, error in outcome.items():
@@ -263,7 +275,7 @@ def _notify_retraction(
     try:
         session.handover(
             message=retraction_message(notice),
-            commit_point=lambda: retraction_notice_sent(notice=notice),
+            commit_point=lambda finish: retraction_notice_sent(notice=notice, finish=finish),
         )
     except HandoverAbandoned:
         return

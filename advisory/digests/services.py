@@ -5,7 +5,7 @@ import hashlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -397,9 +397,17 @@ def _editions(run_id: int, brief_sets: set[tuple[int, ...]]) -> dict[tuple[int, 
     return {ids: found[key] for key, ids in keys.items()}
 
 
-def deliveries_sent(*, sent: Sequence[tuple[Delivery, Sequence[int]]]) -> set[int]:
+def deliveries_sent(
+    *,
+    sent: Sequence[tuple[Delivery, Sequence[int]]],
+    finish: Callable[[set[int]], set[int]] | None = None,
+) -> set[int]:
     """The commit point of a group of messages, each with the briefs it carries: record as
-    sent those this worker still holds; returns their ids. One transaction, one disk flush."""
+    sent those this worker still holds, and returns their ids.
+
+    `finish` (see advisory.lib.smtp) sends their final "." just before the COMMIT, in the
+    same transaction, and returns those it could not send, which stay unsent.
+    """
     if not sent:
         return set()
     holding = Q()
@@ -433,6 +441,12 @@ def deliveries_sent(*, sent: Sequence[tuple[Delivery, Sequence[int]]]) -> set[in
                 output_field=BigIntegerField(),
             ),
         )
+        unsent = finish(held) if finish is not None else set()
+        if unsent:
+            Delivery.objects.filter(pk__in=unsent).update(
+                status=DeliveryStatus.SENDING, sent_at=None, edition=None
+            )
+            held -= unsent
     return held
 
 
@@ -549,11 +563,15 @@ def retraction_notices_claim(
     )
 
 
-def retraction_notice_sent(*, notice: RetractionNotice) -> bool:
-    """The commit point: record the notice as sent, if this worker still holds it."""
-    held = RetractionNotice.objects.filter(
-        pk=notice.pk, status=DeliveryStatus.SENDING, claim_token=notice.claim_token
-    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+def retraction_notice_sent(*, notice: RetractionNotice, finish: Callable[[], None]) -> bool:
+    """The commit point: record the notice as sent if this worker still holds it, and have
+    `finish` send its final "." just before the COMMIT (if it fails, nothing is recorded)."""
+    with transaction.atomic():
+        held = RetractionNotice.objects.filter(
+            pk=notice.pk, status=DeliveryStatus.SENDING, claim_token=notice.claim_token
+        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+        if held:
+            finish()
     return bool(held)
 
 

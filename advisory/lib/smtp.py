@@ -2,11 +2,12 @@
 
 An SMTP server takes responsibility for a message only when it receives the final "." of the
 DATA phase; a connection that drops before it makes the server discard the message. So we
-send everything but that final line, let the caller record the message as sent (the commit
-point), and only then send the "." — once it is in the socket the kernel delivers it even if
-the process dies. A worker killed at any moment therefore leaves either a message the server
-never accepted, with its ledger row not marked sent (safe to send again), or a row marked sent.
-Never a message delivered and still owed.
+send everything but that final line, and the caller's commit point records the message as
+sent in a database transaction and, inside that transaction, just before its COMMIT, has the
+"." sent. A worker killed before the COMMIT reaches the database leaves the row unsent and,
+at most, a message the server discarded or one whose "." left microseconds before (the only
+window for a duplicate); a worker killed after it leaves the row sent and the "." already in
+the kernel's hands, which delivers it whatever happens to the process.
 """
 
 import binascii
@@ -171,20 +172,20 @@ class SmtpSession:
         sender: str,
         recipients: Sequence[str],
         data: bytes,
-        commit_point: Callable[[], bool],
+        commit_point: Callable[[Callable[[], None]], bool],
     ) -> None:
-        """Send one message; `commit_point` runs just before the server may accept it.
+        """Send one message. `commit_point(finish)` records it and calls `finish` (which
+        sends the final ".") inside its transaction, just before committing.
 
         Raises the smtplib error for a refusal before the commit point (nothing was sent),
         HandoverAbandoned when the commit point returns False, and RefusedAfterCommit when
         the server refuses the finished message.
         """
         self._stage(sender=sender, recipients=recipients, data=data)
-        if not commit_point():
+        if not commit_point(self._finish):
             # Dropping the connection mid-DATA makes the server discard the message.
             self._drop()
             raise HandoverAbandoned
-        self._finish()
         self._reply()
 
     def _stage(self, *, sender: str, recipients: Sequence[str], data: bytes) -> None:
@@ -306,12 +307,14 @@ class SmtpPool:
         self,
         messages: Sequence[tuple[int, str, Sequence[str], bytes]],
         *,
-        commit_point: Callable[[list[int]], set[int]],
+        commit_point: Callable[[list[int], Callable[[set[int]], set[int]]], set[int]],
     ) -> dict[int, BaseException | None]:
         """Send up to `size` messages (key, sender, recipients, data), one per connection.
 
-        `commit_point` gets the keys of the messages the server is holding and returns those
-        it recorded as sent; only they get their final ".". Returns, for each key, None when
+        `commit_point(keys, finish)` gets the keys of the messages the server is holding,
+        records those it may as sent, calls `finish` with them inside its transaction just
+        before committing (`finish` returns those whose "." could not be sent, which it must
+        not record), and returns the keys it recorded. Returns, for each key, None when
         the server accepted the message, or the error: before the commit point nothing was
         sent; a RefusedAfterCommit the caller must undo. A key the commit point declined is
         left out, its message discarded by the server.
@@ -340,23 +343,29 @@ class SmtpPool:
                 outcome[key] = error
                 continue
             staged.append((session, key))
-        committed = commit_point([key for _, key in staged]) if staged else set()
-        finishing: list[tuple[SmtpSession, int]] = []
-        # Every committed message gets its "." before any reply is read, so a worker killed
-        # now leaves as few recorded-but-unfinished messages as possible.
-        for session, key in staged:
-            if key not in committed:
+        sessions = {key: session for session, key in staged}
+        finished: list[int] = []
+
+        def finish(keys: set[int]) -> set[int]:
+            """The final "." of each of these messages; returns those it could not send."""
+            unsent = set()
+            for key in keys:
+                try:
+                    sessions[key]._finish()
+                except (smtplib.SMTPException, OSError) as error:
+                    outcome[key] = error
+                    unsent.add(key)
+                    continue
+                finished.append(key)
+            return unsent
+
+        committed = commit_point(list(sessions), finish) if staged else set()
+        for key, session in sessions.items():
+            if key not in committed and key not in outcome:
                 session._drop()
-                continue
+        for key in finished:
             try:
-                session._finish()
-            except (smtplib.SMTPException, OSError) as error:
-                outcome[key] = error
-                continue
-            finishing.append((session, key))
-        for session, key in finishing:
-            try:
-                session._reply()
+                sessions[key]._reply()
             except (smtplib.SMTPException, OSError) as error:
                 outcome[key] = error
                 continue
