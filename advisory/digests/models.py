@@ -180,7 +180,9 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["run", "pk"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["run", "status"], name="delivery_run_status")]
+        # A claim takes a run's first pending rows in id order: read straight off this index,
+        # not sorted from all the run's pending rows.
+        indexes = [models.Index(fields=["run", "status", "id"], name="delivery_run_status_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["run", "subscription"], name="delivery_once_per_run_and_subscriber"
