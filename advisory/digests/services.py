@@ -452,10 +452,11 @@ def deliveries_sent(
 
 def deliveries_skipped(*, deliveries: Sequence[Delivery]) -> None:
     """Nothing new for these subscribers in the window: no email."""
-    holding = Q(pk__in=[])
-    for delivery in deliveries:
-        holding |= Q(pk=delivery.pk, claim_token=delivery.claim_token)
-    Delivery.objects.filter(holding).update(status=DeliveryStatus.SKIPPED)
+    # A chunk's rows share the claim token they were taken with.
+    for token in {delivery.claim_token for delivery in deliveries}:
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in deliveries if d.claim_token == token], claim_token=token
+        ).update(status=DeliveryStatus.SKIPPED)
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:
