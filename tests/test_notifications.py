@@ -190,8 +190,14 @@ def test_send_email_keeps_one_message_id_and_returns_it() -> None:
 def queued(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     """What the services hand to Celery, recorded instead of sent to the broker."""
     calls: dict[str, list[int]] = {"events": [], "comments": []}
-    monkeypatch.setattr(notify_brief_event, "delay", calls["events"].append)
-    monkeypatch.setattr(notify_comment_mention, "delay", calls["comments"].append)
+    monkeypatch.setattr(
+        notify_brief_event, "apply_async", lambda args, **options: calls["events"].append(*args)
+    )
+    monkeypatch.setattr(
+        notify_comment_mention,
+        "apply_async",
+        lambda args, **options: calls["comments"].append(*args),
+    )
     return calls
 
 
