@@ -120,7 +120,7 @@ def enrolment_required_middleware(
             and user.two_factor_required
             and confirmed_device(user) is None
         ):
-            messages.warning(request, "Set up two-factor sign-in to use the admin: it is required.")
+            # The set-up page says why they were brought there.
             return redirect("two-factor")
         return get_response(request)
 
