@@ -219,9 +219,9 @@ def test_the_request_id_is_returned_and_in_every_log_line_of_the_request(
         logger.warning("outside any request")
     inside = [r for r in caplog.records if r.name != "advisory.test"]
     assert inside, "the refused sign-in logged nothing"
-    assert all(r.context.get("request_id") == "proxy-request-0002" for r in inside)  # type: ignore[attr-defined]
+    assert all(r.context.get("request_id") == "proxy-request-0002" for r in inside)
     outside = [r for r in caplog.records if r.name == "advisory.test"]
-    assert "request_id" not in outside[0].context  # type: ignore[attr-defined]
+    assert "request_id" not in outside[0].context
 
 
 def test_json_lines_carry_the_context_and_extras() -> None:
@@ -258,7 +258,7 @@ def test_a_task_log_line_carries_the_task_and_the_request_that_queued_it(
     with caplog.at_level(logging.WARNING), log_context(request_id="req-abcdef12"):
         logging_task.apply_async(headers={"request_id": "req-abcdef12"})
     [record] = [r for r in caplog.records if r.getMessage() == "inside the task"]
-    context = record.context  # type: ignore[attr-defined]
+    context = record.context
     assert context["task"] == "tests.test_ops.logging_task"
     assert context["task_id"]
     assert context["request_id"] == "req-abcdef12"
