@@ -35,6 +35,8 @@ demo: $(VENV)/.installed var/secret_key
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "==> bandit: no finding of high severity in advisory/"
+	$(BIN)/bandit --quiet --recursive advisory --severity-level high
 
 typecheck: $(VENV)/.installed
 	SECRET_KEY=typecheck $(BIN)/mypy advisory tests

@@ -149,15 +149,25 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     }
 
 
+def log_context_clear(**kwargs: Any) -> None:
+    """At the start and end of each request (Django's signals): nothing carries over from the
+    previous request served by the same thread."""
+    _context.set(MappingProxyType({}))
+
+
 def request_id_middleware(get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """Gives each request an id: in every log line it causes, in the tasks it enqueues and in
-    the X-Request-ID response header (which gunicorn's access log repeats)."""
+    the X-Request-ID response header (which gunicorn's access log repeats).
+
+    The context stays set until the request is finished, so Django's own lines about the
+    response (a 404, a 500) logged after the middleware carry the id too.
+    """
 
     def middleware(request: Any) -> Any:
         request_id = request_id_from(request.headers.get("X-Request-ID"))
         request.request_id = request_id
-        with log_context(request_id=request_id):
-            response = get_response(request)
+        log_context_push(request_id=request_id)
+        response = get_response(request)
         response["X-Request-ID"] = request_id
         return response
 
