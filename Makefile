@@ -74,3 +74,14 @@ bench-digests: $(VENV)/.installed
 	PATH="$$PATH:/usr/sbin" BENCH_DIGESTS_DATABASE_URL="$(BENCH_DIGESTS_DATABASE_URL)" \
 		BENCH_DIGESTS_REDIS_URL="$(BENCH_DIGESTS_REDIS_URL)" \
 		$(BIN)/python -m tests.benchmarks.digests $(BENCH_DIGESTS_ARGS)
+
+# The whole story end to end on the production processes (tests/e2e/run.py): gunicorn, a
+# Celery worker and beat on loopback, PostgreSQL and Redis databases of its own, an SMTP
+# sink, Chromium. Logs, mail and screenshots of a failure under var/e2e/. Run by .ci/run.
+E2E_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/e2e_advisory
+E2E_REDIS_URL ?= redis://127.0.0.1:6379/7
+E2E_PORT ?= 8106
+.PHONY: e2e
+e2e: $(VENV)/.installed
+	E2E_DATABASE_URL="$(E2E_DATABASE_URL)" E2E_REDIS_URL="$(E2E_REDIS_URL)" E2E_PORT="$(E2E_PORT)" \
+		$(BIN)/python -m tests.e2e.run
