@@ -161,9 +161,9 @@ def test_the_configured_cache_is_the_degrading_one() -> None:
 def test_a_task_the_broker_refuses_is_kept_and_sent_by_the_sweep(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sent: list[tuple[Any, ...]] = []
+    sent: list[tuple[str, list[Any]]] = []
 
-    def broker_down(args: tuple[Any, ...], **options: Any) -> None:
+    def broker_down(*args: Any, **options: Any) -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
     monkeypatch.setattr(notify_brief_event, "apply_async", broker_down)
@@ -178,14 +178,15 @@ def test_a_task_the_broker_refuses_is_kept_and_sent_by_the_sweep(
     assert "Connection refused" in unsent.error
 
     # Still down: the sweep keeps it.
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
     assert send_unsent_tasks() == 0
     assert UnsentTask.objects.count() == 1
 
     monkeypatch.setattr(
-        notify_brief_event, "apply_async", lambda args, **options: sent.append(args)
+        celery_app, "send_task", lambda name, args, **options: sent.append((name, args))
     )
     assert send_unsent_tasks() == 1
-    assert sent == [(42,)]
+    assert sent == [("advisory.workflow.tasks.notify_brief_event", [42])]
     assert not UnsentTask.objects.exists()
 
 

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisory.ops.models import TaskFailure, UnsentTask, WorkerHeartbeat
-from advisory.ops.queueing import task_apply
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,9 @@ def send_unsent_tasks() -> int:
     with transaction.atomic():
         for unsent in UnsentTask.objects.select_for_update(skip_locked=True)[:500]:
             try:
-                task_apply(current_app.tasks[unsent.task], list(unsent.args), queue=unsent.queue)
+                # By name: the process running the sweep need not have imported the task.
+                options = {"queue": unsent.queue} if unsent.queue else {}
+                current_app.send_task(unsent.task, args=list(unsent.args), **options)
             except Exception:  # the transport's own errors, as in task_send
                 logger.warning("broker still unavailable: unsent tasks wait", exc_info=True)
                 break

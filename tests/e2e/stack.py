@@ -99,6 +99,7 @@ class Stack:
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        (self.logs / "manage.log").open("a").write(result.stderr)
         return result.stdout
 
     def web(self, port: int, *, workers: int = 2, name: str = "web") -> subprocess.Popen[bytes]:
