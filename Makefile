@@ -85,3 +85,16 @@ E2E_PORT ?= 8106
 e2e: $(VENV)/.installed
 	E2E_DATABASE_URL="$(E2E_DATABASE_URL)" E2E_REDIS_URL="$(E2E_REDIS_URL)" E2E_PORT="$(E2E_PORT)" \
 		$(BIN)/python -m tests.e2e.run
+
+# Soak (tests/benchmarks/soak.py): 10 minutes of mixed portal traffic from wrk against gunicorn
+# on loopback, sampling each worker's memory; figures to tests/benchmarks/README.md.
+# SOAK_ARGS="--seconds 120" for a short one. Not part of `make test`.
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/soak_advisory
+SOAK_REDIS_URL ?= redis://127.0.0.1:6379/8
+SOAK_PORT ?= 8107
+.PHONY: soak
+soak: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "==> Installing wrk"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	SOAK_DATABASE_URL="$(SOAK_DATABASE_URL)" SOAK_REDIS_URL="$(SOAK_REDIS_URL)" \
+		SOAK_PORT="$(SOAK_PORT)" $(BIN)/python -m tests.benchmarks.soak $(SOAK_ARGS)
