@@ -36,8 +36,9 @@ def send_unsent_tasks() -> int:
         for unsent in UnsentTask.objects.select_for_update(skip_locked=True)[:500]:
             try:
                 # By name: the process running the sweep need not have imported the task.
-                options = {"queue": unsent.queue} if unsent.queue else {}
-                current_app.send_task(unsent.task, args=list(unsent.args), **options)
+                current_app.send_task(
+                    unsent.task, args=list(unsent.args), queue=unsent.queue or None
+                )
             except Exception:  # the transport's own errors, as in task_send
                 logger.warning("broker still unavailable: unsent tasks wait", exc_info=True)
                 break
