@@ -22,7 +22,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.stack import REPO, Stack, database_recreate, free_port, redis_flush
+from tests.e2e.stack import (
+    REPO,
+    Stack,
+    database_recreate,
+    free_port,
+    port_open,
+    redis_flush,
+    wait_until,
+)
 
 OUT = REPO / "var" / "soak"
 README = REPO / "tests" / "benchmarks" / "README.md"
@@ -245,6 +253,8 @@ def main() -> int:
         stack.manage("load_demo")
         slugs = json.loads(stack.manage("shell", "-v", "0", "-c", _PATHS).strip().splitlines()[-1])
         port = options.port or free_port()
+        if port_open(port):
+            raise RuntimeError(f"port {port} is taken: set SOAK_PORT to a free one")
         web = stack.start(
             "web",
             [
@@ -265,8 +275,6 @@ def main() -> int:
                 "/dev/null",
             ],
         )
-        from tests.e2e.stack import port_open, wait_until
-
         wait_until(lambda: port_open(port), timeout=60, what="gunicorn to listen")
         workers = wait_until(
             lambda: len(children(web.pid)) == options.workers and children(web.pid),

@@ -33,6 +33,7 @@ from tests.e2e.stack import (
     Stack,
     database_recreate,
     free_port,
+    port_open,
     redis_flush,
     wait_until,
 )
@@ -261,6 +262,8 @@ def main() -> int:
         stack.manage("load_demo")
         say("migrated, demo desk and readers loaded, static files collected")
 
+        if port_open(args.port):
+            raise RuntimeError(f"port {args.port} is taken: set E2E_PORT to a free one")
         stack.start(
             "smtp", [sys.executable, "-m", "tests.e2e.smtp_sink", str(smtp_port), str(mail)]
         )
