@@ -162,7 +162,9 @@ def report(
         "content, Redis as cache. Memory is each gunicorn worker's resident set (VmRSS).",
         "",
         f"Run {time.strftime('%d %B %Y %H:%M UTC', time.gmtime())} on the 2-core machine, "
-        "shared with other work.",
+        f"shared with other work (load average {os.getloadavg()[0]:.1f} at the end): "
+        "throughput and latency say more about the machine than the app; errors and memory "
+        "are the point.",
         "",
         "| client | requests | non-2xx/3xx | socket errors | latency |",
         "| --- | ---: | ---: | ---: | --- |",
