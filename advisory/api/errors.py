@@ -8,6 +8,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -20,6 +21,7 @@ MESSAGES = {
     404: "Not found.",
     405: "Method not allowed.",
     406: "Could not satisfy the request's Accept header.",
+    409: "The request conflicts with the resource's current state.",
     415: "Unsupported media type.",
     429: "Request was throttled.",
 }
@@ -40,16 +42,28 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+class Conflict(exceptions.APIException):
+    """The request is valid but the resource's state refuses it (an edit made on an old
+    version, a brief no longer a draft): nothing was changed."""
+
+    status_code = 409
+    default_detail = MESSAGES[409]
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # A service's refusal of bad input: its fields are the API's, or it is about the whole.
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     status = response.status_code
-    code = exc.default_code
+    code = exc.get_codes() if isinstance(exc.detail, str) else exc.default_code
     fields = None
     if isinstance(exc, exceptions.ValidationError):
         code = "invalid"

@@ -1,6 +1,6 @@
-"""The API's shapes: query parameters in, briefs and entity records out."""
+"""The API's shapes for reading: query parameters in, briefs and entity records out."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -12,15 +12,50 @@ from advisory.briefs.models import BriefKind, Publication
 from advisory.entities.models import Entity, Region
 
 
-def _absolute(context: Mapping[str, Any], path: str) -> str:
+def absolute_uri(context: Mapping[str, Any], path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class StrictSerializer(serializers.Serializer[Any]):
+    """Refuses names it does not know, so a misspelt filter or field is a 400, not ignored.
+
+    `also_allowed` names what others read from the same input (pagination, format); a field
+    the API never lets anyone set may say why in `refused`.
+    """
+
+    also_allowed: Iterable[str] = ()
+    refused: Mapping[str, str] = {}
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = {}
+        if isinstance(data, Mapping):
+            unknown = {
+                name: [self.refused.get(name, "Unknown name: nothing here is called so.")]
+                for name in data
+                if name not in self.fields and name not in self.also_allowed
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                error.detail.update(serializers.ValidationError(unknown).detail)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class QuerySerializer(StrictSerializer):
+    """Query parameters: besides its own, a list takes the pagination's and a `format`."""
+
+    also_allowed = ("cursor", "page_size", "format")
 
 
 # --- Query parameters ---------------------------------------------------------------------
 
 
-class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
+class BriefQuerySerializer(QuerySerializer):
     """The brief list's filters; each slug must name a row, each value must parse."""
 
     region = serializers.SlugField(
@@ -33,6 +68,13 @@ class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="ISO 8601: briefs whose current version went live at or after this time.",
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words to search for, as the portal's search reads them (quoted phrases, "
+        "-word to leave out, names in any spelling); the list stays newest first.",
     )
 
     def validate_region(self, value: str) -> Region:
@@ -63,13 +105,23 @@ class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
         return BriefQuery(**self.validated_data)
 
 
-class EntityQuerySerializer(serializers.Serializer[Any]):
+class EntityQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=200,
         help_text="Part of a name or alias; case, accents and spelling variants fold away.",
     )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="A whole name or alias, in any spelling: the records it names (usually one).",
+    )
+
+
+class ListQuerySerializer(QuerySerializer):
+    """A list with no filters of its own."""
 
 
 # --- Briefs -------------------------------------------------------------------------------
@@ -79,6 +131,16 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
     class Meta:
         model = Region
         fields = ["slug", "name", "kind"]
+
+
+class RegionListSerializer(serializers.ModelSerializer[Region]):
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The region a country is part of."
+    )
+
+    class Meta:
+        model = Region
+        fields = ["slug", "name", "kind", "iso_code", "parent"]
 
 
 class TagSerializer(serializers.ModelSerializer[Tag]):
@@ -107,7 +169,7 @@ class BriefListSerializer(serializers.ModelSerializer[Publication]):
         ]
 
     def get_url(self, publication: Publication) -> str:
-        return _absolute(self.context, reverse("portal:brief-detail", args=[publication.slug]))
+        return absolute_uri(self.context, reverse("portal:brief-detail", args=[publication.slug]))
 
 
 class AuthorSerializer(serializers.Serializer[Any]):
@@ -162,7 +224,7 @@ class BriefDetailSerializer(serializers.Serializer[Any]):
 
     def get_url(self, detail: Any) -> str:
         path = reverse("portal:brief-detail", args=[detail.publication.slug])
-        return _absolute(self.context, path)
+        return absolute_uri(self.context, path)
 
 
 # --- Entities -----------------------------------------------------------------------------
@@ -191,7 +253,7 @@ class EntityListSerializer(serializers.ModelSerializer[Entity]):
         fields = ["slug", "name", "kind", "country", "aliases", "url"]
 
     def get_url(self, entity: Entity) -> str:
-        return _absolute(self.context, reverse("api:entity-detail", args=[entity.slug]))
+        return absolute_uri(self.context, reverse("api:entity-detail", args=[entity.slug]))
 
 
 class DesignationSerializer(serializers.Serializer[Any]):
@@ -225,20 +287,44 @@ class RelationshipSerializer(serializers.Serializer[Any]):
     source_url = serializers.CharField()
 
 
+class CoMentionSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    briefs = serializers.IntegerField(help_text="Briefs you may read that name both.")
+
+
+class EntityMentionsSerializer(serializers.Serializer[Any]):
+    """How the briefs the user may read name the entity."""
+
+    briefs = serializers.IntegerField(help_text="Briefs you may read that name it.")
+    as_subject = serializers.IntegerField(
+        source="briefs_as_subject", help_text="Of those, the briefs about it."
+    )
+    co_mentioned = CoMentionSerializer(
+        many=True, help_text="Who those briefs name most often beside it."
+    )
+
+
 class EntityDetailSerializer(serializers.Serializer[Any]):
-    """An entity record: `EntityPage` from the portal's selectors."""
+    """An entity record: `EntityDetail` from the API selectors."""
 
-    slug = serializers.CharField(source="entity.slug")
-    name = serializers.CharField(source="entity.name")
-    kind = serializers.CharField(source="entity.kind")
-    description = serializers.CharField(source="entity.description")
-    country = CountrySerializer(source="entity.country", allow_null=True)
-    aliases = AliasSerializer(many=True, source="entity.aliases.all")
-    identifiers = IdentifierSerializer(many=True, source="entity.identifiers.all")
-    designations = DesignationSerializer(many=True, source="entity.designations.all")
-    relationships = RelationshipSerializer(many=True)
+    slug = serializers.CharField(source="record.entity.slug")
+    name = serializers.CharField(source="record.entity.name")
+    kind = serializers.CharField(source="record.entity.kind")
+    description = serializers.CharField(source="record.entity.description")
+    country = CountrySerializer(source="record.entity.country", allow_null=True)
+    aliases = AliasSerializer(many=True, source="record.entity.aliases.all")
+    identifiers = IdentifierSerializer(many=True, source="record.entity.identifiers.all")
+    designations = DesignationSerializer(many=True, source="record.entity.designations.all")
+    relationships = RelationshipSerializer(many=True, source="record.relationships")
+    mentions = EntityMentionsSerializer(source="*")
     url = serializers.SerializerMethodField(help_text="The entity's page in the portal.")
+    briefs_url = serializers.SerializerMethodField(help_text="The briefs you may read about it.")
 
-    def get_url(self, page: Any) -> str:
-        path = reverse("portal:entity-detail", args=[page.entity.slug])
-        return _absolute(self.context, path)
+    def get_url(self, detail: Any) -> str:
+        path = reverse("portal:entity-detail", args=[detail.record.entity.slug])
+        return absolute_uri(self.context, path)
+
+    def get_briefs_url(self, detail: Any) -> str:
+        path = f"{reverse('api:brief-list')}?entity={detail.record.entity.slug}"
+        return absolute_uri(self.context, path)
