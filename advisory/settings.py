@@ -271,6 +271,15 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Request bodies get their own components, so a field the API sets is not asked for.
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BriefKindEnum": "advisory.briefs.models.BriefKind",
+        "BriefStatusEnum": "advisory.briefs.models.BriefStatus",
+        "MentionRoleEnum": "advisory.briefs.models.MentionRole",
+        "MentionOriginEnum": "advisory.briefs.models.MentionOrigin",
+        "EntityKindEnum": "advisory.entities.models.EntityKind",
+        "RegionKindEnum": "advisory.entities.models.Region.Kind",
+        "FollowKindEnum": "advisory.api.account_serializers.FOLLOW_KINDS",
+    },
 }
 
 TAGGIT_CASE_INSENSITIVE = True

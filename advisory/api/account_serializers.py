@@ -2,9 +2,11 @@
 their email digests."""
 
 import datetime
+import re
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from taggit.models import Tag
 
@@ -18,6 +20,21 @@ from advisory.digests.services import Preferences
 from advisory.entities.models import Entity, Region
 
 FOLLOW_KINDS = ("entity", "tag", "region")
+CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+
+
+@extend_schema_field({"type": "string", "pattern": CLOCK_TIME.pattern, "example": "07:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as HH:MM (seconds allowed in, never given out), without a zone: the
+    subscription's timezone says where."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+    def to_internal_value(self, value: Any) -> datetime.time:
+        if not isinstance(value, str) or not CLOCK_TIME.fullmatch(value):
+            raise serializers.ValidationError("Give the time as HH:MM, such as 07:30.")
+        return super().to_internal_value(value)
 
 
 class MeSerializer(serializers.Serializer[Any]):
@@ -78,7 +95,7 @@ class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
         many=True, read_only=True, slug_field="slug", source="tags"
     )
     entities = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
-    delivery_time = serializers.TimeField(format="%H:%M")
+    delivery_time = ClockTimeField()
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=BriefKind.choices))
 
     class Meta:
@@ -110,7 +127,7 @@ class SubscriptionWriteSerializer(StrictSerializer):
         "status": "Subscribe with PUT and unsubscribe with DELETE.",
     }
 
-    delivery_time = serializers.TimeField(
+    delivery_time = ClockTimeField(
         default=datetime.time(7, 0), help_text="Local time, HH:MM, for daily and weekly digests."
     )
     timezone = serializers.CharField(

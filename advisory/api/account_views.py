@@ -5,13 +5,12 @@ Thin views over the services the portal's pages use, so the same rules hold: bad
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -83,10 +82,6 @@ class FollowList(generics.ListAPIView[Follow]):
         ListQuerySerializer(data=self.request.query_params).is_valid(raise_exception=True)
         return selectors.follows_of_user(_user(self.request))
 
-    @extend_schema(parameters=[ListQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         request=FollowCreateSerializer,
         responses={
@@ -102,7 +97,7 @@ class FollowList(generics.ListAPIView[Follow]):
         kind, slug = given.validated_data["kind"], given.validated_data["slug"]
         target = follow_target_for(kind, slug)
         if target is None:
-            raise NotFound(f"No {kind} has this slug.")
+            raise ValidationError({"slug": [f"No {kind} has this slug."]})
         followed = selectors.follows_of_user(user).filter(**{kind: target}).exists()
         follow = follow_add(actor=user, target=target)
         follow = selectors.follows_of_user(user).get(pk=follow.pk)

@@ -8,7 +8,14 @@ from rest_framework import serializers
 from advisory.accounts.models import AccessTier
 from advisory.api.fields import SlugsField
 from advisory.api.serializers import QuerySerializer, StrictSerializer, absolute_uri
-from advisory.briefs.models import Brief, BriefKind, BriefStatus, Mention, MentionRole
+from advisory.briefs.models import (
+    Brief,
+    BriefKind,
+    BriefStatus,
+    Mention,
+    MentionOrigin,
+    MentionRole,
+)
 from advisory.entities.models import Entity, Region
 
 # The workflow's own fields: the reason a write naming them is refused.
@@ -26,7 +33,7 @@ class DeskMentionSerializer(serializers.Serializer[Mention]):
     name = serializers.CharField(source="entity.name")
     role = serializers.ChoiceField(choices=MentionRole.choices)
     origin = serializers.ChoiceField(
-        choices=["suggested", "confirmed"],
+        choices=MentionOrigin.choices,
         help_text="`suggested` until the writer confirms the link in the admin.",
     )
 

@@ -3,12 +3,12 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.http import QueryDict
 from django.urls import reverse
 from rest_framework import serializers
 from taggit.models import Tag
 
-from advisory.api.selectors import BriefQuery
-from advisory.briefs.models import BriefKind, Publication
+from advisory.briefs.models import BriefKind, MentionRole, Publication
 from advisory.entities.models import Entity, Region
 
 
@@ -17,8 +17,46 @@ def absolute_uri(context: Mapping[str, Any], path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def _json_type(field: serializers.Field[Any, Any, Any, Any]) -> tuple[type, ...] | None:
+    """The JSON types a body may give the field, where DRF alone would coerce others."""
+    if isinstance(field, serializers.BooleanField):
+        return (bool,)
+    if isinstance(field, serializers.ChoiceField):
+        keys = list(field.choices)
+        return (int,) if keys and all(isinstance(key, int) for key in keys) else (str,)
+    if isinstance(field, serializers.IntegerField):
+        return (int,)
+    if isinstance(field, serializers.CharField | serializers.TimeField):
+        return (str,)
+    return None
+
+
+_JSON_NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
+
+
+def _wrong_types(fields: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A body's values of the wrong JSON type: DRF would take 1 for "1" and "1" for 1."""
+
+    def wrong_type(value: Any, types: tuple[type, ...]) -> bool:
+        return not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+
+    wrong = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if isinstance(field, serializers.ListField) and isinstance(value, list):
+            types = _json_type(field.child)
+            if types is not None and any(wrong_type(item, types) for item in value):
+                wrong[name] = [f"Give a list, each item {_JSON_NAMES[types[0]]}."]
+            continue
+        types = _json_type(field) if field is not None else None
+        if types is not None and value is not None and wrong_type(value, types):
+            wrong[name] = [f"Give {_JSON_NAMES[types[0]]}."]
+    return wrong
+
+
 class StrictSerializer(serializers.Serializer[Any]):
-    """Refuses names it does not know, so a misspelt filter or field is a 400, not ignored.
+    """Refuses names it does not know, so a misspelt filter or field is a 400, not ignored,
+    and, in a JSON body, values of the wrong type ("1" for 1).
 
     `also_allowed` names what others read from the same input (pagination, format); a field
     the API never lets anyone set may say why in `refused`.
@@ -27,29 +65,49 @@ class StrictSerializer(serializers.Serializer[Any]):
     also_allowed: Iterable[str] = ()
     refused: Mapping[str, str] = {}
 
+    def _refusals(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        refusals = {
+            name: [self.refused.get(name, "Unknown name: nothing here is called so.")]
+            for name in data
+            if name not in self.fields and name not in self.also_allowed
+        }
+        if not isinstance(data, QueryDict):
+            refusals.update(_wrong_types(self.fields, data))
+        return refusals
+
     def to_internal_value(self, data: Any) -> Any:
-        unknown = {}
-        if isinstance(data, Mapping):
-            unknown = {
-                name: [self.refused.get(name, "Unknown name: nothing here is called so.")]
-                for name in data
-                if name not in self.fields and name not in self.also_allowed
-            }
+        refusals = self._refusals(data) if isinstance(data, Mapping) else {}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
             if isinstance(error.detail, dict):
-                error.detail.update(serializers.ValidationError(unknown).detail)
+                error.detail.update(serializers.ValidationError(refusals).detail)
             raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
+        if refusals:
+            raise serializers.ValidationError(refusals)
         return value
 
 
 class QuerySerializer(StrictSerializer):
-    """Query parameters: besides its own, a list takes the pagination's and a `format`."""
+    """Query parameters: besides its own, a list takes the pagination's and a `format`.
 
-    also_allowed = ("cursor", "page_size", "format")
+    An empty value is refused rather than read as no value, as in a form.
+    """
+
+    also_allowed = ("cursor", "format")
+
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Results per page; above the endpoint's maximum, the maximum.",
+    )
+
+    def _refusals(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        refusals = super()._refusals(data)
+        for name, field in self.fields.items():
+            if data.get(name) == "" and not getattr(field, "allow_blank", False):
+                refusals[name] = ["Give a value, or leave the parameter out."]
+        return refusals
 
 
 # --- Query parameters ---------------------------------------------------------------------
@@ -101,9 +159,6 @@ class BriefQuerySerializer(QuerySerializer):
             raise serializers.ValidationError("No entity with this slug.")
         return entity
 
-    def query(self) -> BriefQuery:
-        return BriefQuery(**self.validated_data)
-
 
 class EntityQuerySerializer(QuerySerializer):
     q = serializers.CharField(
@@ -135,7 +190,10 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
 
 class RegionListSerializer(serializers.ModelSerializer[Region]):
     parent = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text="The region a country is part of."
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The region a country is part of.",
     )
 
     class Meta:
@@ -194,7 +252,7 @@ class BriefEntitySerializer(serializers.Serializer[Any]):
     slug = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
-    role = serializers.ChoiceField(choices=["subject", "mentioned"])
+    role = serializers.ChoiceField(choices=MentionRole.choices)
 
 
 class BriefDetailSerializer(serializers.Serializer[Any]):

@@ -50,5 +50,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("docs/", views.docs, name="docs"),
     # Anything else under the API answers in the API's error shape, not with the portal's page.
-    re_path(r"^.*$", errors.not_found),
+    re_path(r"", errors.not_found),
 ]

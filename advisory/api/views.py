@@ -51,9 +51,10 @@ class FilteredList(generics.ListAPIView[Any]):
     query_serializer_class: type[BaseSerializer[Any]] = ListQuerySerializer
 
     def query(self) -> dict[str, Any]:
+        """The list's own filters, checked (the pagination reads its parameters itself)."""
         params = self.query_serializer_class(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return dict(params.validated_data)
+        return {name: value for name, value in params.validated_data.items() if name != "page_size"}
 
 
 class BriefList(FilteredList):
@@ -127,10 +128,6 @@ class TagList(FilteredList):
         self.query()
         return selectors.topics_listed()
 
-    @extend_schema(parameters=[ListQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
 
 class RegionList(FilteredList):
     """Regions and countries, by name: the values of the brief list's `region` and `country`."""
@@ -141,10 +138,6 @@ class RegionList(FilteredList):
     def get_queryset(self) -> QuerySet[Region]:
         self.query()
         return selectors.regions_listed()
-
-    @extend_schema(parameters=[ListQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 @require_safe
