@@ -158,4 +158,4 @@ def docs(request: HttpRequest) -> HttpResponse:
 
 def _security(schema: dict[str, Any]) -> list[dict[str, Any]]:
     schemes = schema.get("components", {}).get("securitySchemes", {})
-    return [{"name": name, **scheme} for name, scheme in schemes.items()]
+    return [{"id": key, **scheme} for key, scheme in schemes.items()]
