@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MESSAGES = {
@@ -59,7 +60,11 @@ def flattened(detail: Any, path: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         found: dict[str, list[str]] = {}
         for key, value in detail.items():
-            found.update(flattened(value, f"{path}.{key}" if path else str(key)))
+            if path and key == api_settings.NON_FIELD_ERRORS_KEY:
+                child = path  # a nested object's errors about itself are the field's own
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            found.update(flattened(value, child))
         return found
     if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
         found = {}
