@@ -90,11 +90,11 @@ class FollowCreateSerializer(StrictSerializer):
 
 
 class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
-    regions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
-    topics = serializers.SlugRelatedField(
+    regions = serializers.SlugRelatedField[Region](many=True, read_only=True, slug_field="slug")
+    topics = serializers.SlugRelatedField[Tag](
         many=True, read_only=True, slug_field="slug", source="tags"
     )
-    entities = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    entities = serializers.SlugRelatedField[Entity](many=True, read_only=True, slug_field="slug")
     delivery_time = ClockTimeField()
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=BriefKind.choices))
 

@@ -157,10 +157,11 @@ class SubscriptionDetail(APIView):
             raise NotFound(f"You have no {frequency} digest.")
         return subscription
 
-    def _answer(self, subscription: Subscription, code: int = status.HTTP_200_OK) -> Response:
-        fresh = [
-            s for s in selectors.subscriptions_of(subscription.user) if s.pk == subscription.pk
-        ]
+    def _answer(
+        self, request: Request, subscription: Subscription, code: int = status.HTTP_200_OK
+    ) -> Response:
+        """The subscription as saved, read again with what it is about."""
+        fresh = [s for s in selectors.subscriptions_of(_user(request)) if s.pk == subscription.pk]
         return Response(SubscriptionSerializer(fresh[0]).data, status=code)
 
     @extend_schema(responses=SubscriptionSerializer)
@@ -185,7 +186,7 @@ class SubscriptionDetail(APIView):
         )
         active_before = existing is not None and existing.status == "active"
         return self._answer(
-            subscription, status.HTTP_200_OK if active_before else status.HTTP_201_CREATED
+            request, subscription, status.HTTP_200_OK if active_before else status.HTTP_201_CREATED
         )
 
     @extend_schema(request=SubscriptionWriteSerializer, responses=SubscriptionSerializer)
@@ -199,7 +200,7 @@ class SubscriptionDetail(APIView):
             subscription=existing,
             preferences=given.preferences(frequency, current=existing),
         )
-        return self._answer(subscription)
+        return self._answer(request, subscription)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, frequency: str) -> Response:

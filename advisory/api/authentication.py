@@ -41,7 +41,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
     name = "tokenAuth"
 

@@ -12,7 +12,6 @@ from advisory.briefs.models import (
     Brief,
     BriefKind,
     BriefStatus,
-    Mention,
     MentionOrigin,
     MentionRole,
 )
@@ -28,7 +27,7 @@ class DeskBriefQuerySerializer(QuerySerializer):
     )
 
 
-class DeskMentionSerializer(serializers.Serializer[Mention]):
+class DeskMentionSerializer(serializers.Serializer[Any]):
     entity = serializers.CharField(source="entity.slug", help_text="The entity's slug.")
     name = serializers.CharField(source="entity.name")
     role = serializers.ChoiceField(choices=MentionRole.choices)
@@ -41,7 +40,7 @@ class DeskMentionSerializer(serializers.Serializer[Mention]):
 class DeskBriefSerializer(serializers.ModelSerializer[Brief]):
     """A brief as the desk sees it: the current text, whatever its status."""
 
-    regions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    regions = serializers.SlugRelatedField[Region](many=True, read_only=True, slug_field="slug")
     tags = serializers.SerializerMethodField()
     authors = serializers.SerializerMethodField()
     mentions = DeskMentionSerializer(many=True, read_only=True)
@@ -138,7 +137,9 @@ class MentionProposalSerializer(StrictSerializer):
 
 
 class MentionProposalsSerializer(StrictSerializer):
-    links = MentionProposalSerializer(many=True, max_length=100, allow_empty=False)
+    links = serializers.ListField(
+        child=MentionProposalSerializer(), max_length=100, allow_empty=False
+    )
 
     def validate_links(self, links: list[dict[str, str]]) -> list[tuple[Entity, str]]:
         slugs = [link["entity"] for link in links]

@@ -169,5 +169,5 @@ class DeskBriefMentions(APIView):
             )
         except NotADraft as error:
             raise _not_a_draft(error) from error
-        mentions = _desk_brief(pk).mentions.all()
+        mentions = list(_desk_brief(pk).mentions.all())
         return Response(DeskMentionSerializer(mentions, many=True).data)

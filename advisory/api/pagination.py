@@ -23,8 +23,9 @@ class ApiCursorPagination(CursorPagination):
     _model: type[Model] | None = None
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+        self, queryset: Any, request: Request, view: APIView | None = None
     ) -> list[Any] | None:
+        assert isinstance(queryset, QuerySet)  # every list here pages a queryset
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
@@ -34,7 +35,7 @@ class ApiCursorPagination(CursorPagination):
         except NotFound as error:  # DRF's answer to a cursor it cannot read
             raise self._invalid() from error
         if cursor is not None and cursor.position is not None:
-            self._check_position(cursor.position)
+            self._check_position(str(cursor.position))
         return cursor
 
     def _check_position(self, position: str) -> None:
@@ -43,7 +44,7 @@ class ApiCursorPagination(CursorPagination):
         if "\x00" in position:
             raise self._invalid()
         try:
-            field.to_python(position)
+            field.to_python(position)  # type: ignore[union-attr]  # a column, not a relation
         except (DjangoValidationError, ValueError, TypeError, OverflowError) as error:
             raise self._invalid() from error
 

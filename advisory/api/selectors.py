@@ -223,9 +223,10 @@ def subscriptions_of(user: User) -> list[Subscription]:
 def desk_briefs(status: str = "") -> QuerySet[Brief]:
     """Briefs as the desk works on them (any status), with their parts, in a fixed number of
     queries however many there are."""
-    queryset = Brief.objects.prefetch_related(
+    # taggit's manager prefetches, though the Django stubs do not know it.
+    queryset = Brief.objects.prefetch_related(  # type: ignore[misc]
         Prefetch("regions", queryset=Region.objects.order_by("name")),
-        "tags",
+        "tags",  # taggit's manager takes no custom queryset: the serializer sorts them
         Prefetch("bylines", queryset=BriefAuthor.objects.select_related("author")),
         Prefetch("mentions", queryset=Mention.objects.select_related("entity").order_by("pk")),
     )

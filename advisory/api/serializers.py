@@ -1,7 +1,7 @@
 """The API's shapes for reading: query parameters in, briefs and entity records out."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -81,7 +81,7 @@ class StrictSerializer(serializers.Serializer[Any]):
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
             if isinstance(error.detail, dict):
-                error.detail.update(serializers.ValidationError(refusals).detail)
+                cast(dict[str, Any], error.detail).update(refusals)
             raise
         if refusals:
             raise serializers.ValidationError(refusals)
@@ -189,7 +189,8 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
 
 
 class RegionListSerializer(serializers.ModelSerializer[Region]):
-    parent = serializers.SlugRelatedField(
+    # Declared fields leave the class's attributes, so this does not hide `Field.parent`.
+    parent = serializers.SlugRelatedField[Region](  # type: ignore[assignment]
         slug_field="slug",
         read_only=True,
         allow_null=True,
