@@ -28,6 +28,7 @@ from advisory.api.pagination import (
     EntityCursorPagination,
     NameCursorPagination,
 )
+from advisory.api.schema import error_response
 from advisory.api.serializers import (
     BriefDetailSerializer,
     BriefListSerializer,
@@ -41,6 +42,9 @@ from advisory.api.serializers import (
 )
 from advisory.briefs.models import Publication
 from advisory.entities.models import Entity, Region
+
+# An error an operation names itself; `advisory.api.schema` adds the ones every request risks.
+ERROR = error_response(404)
 
 
 class FilteredList(generics.ListAPIView[Any]):
@@ -80,7 +84,7 @@ class BriefDetail(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=BriefDetailSerializer)
+    @extend_schema(responses={200: BriefDetailSerializer, 404: ERROR})
     def get(self, request: Request, slug: str) -> Response:
         detail = selectors.brief_detail(request.user, slug)
         if detail is None:
@@ -110,7 +114,7 @@ class EntityDetail(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=EntityDetailSerializer)
+    @extend_schema(responses={200: EntityDetailSerializer, 404: ERROR})
     def get(self, request: Request, slug: str) -> Response:
         detail = selectors.entity_detail(request.user, slug)
         if detail is None:
