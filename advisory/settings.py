@@ -3,6 +3,7 @@
 Every variable read here is listed, with its default, in deploy/env.example.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -296,27 +297,58 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REST_FRAMEWORK = {
+    # A Bearer token first: being first, it makes a request without credentials a 401 that
+    # says how to authenticate. The session serves the browsable API, with its CSRF check.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "advisory.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Closed unless a view opens itself: the read-only client endpoints allow visitors, who
     # get what a visitor of the portal gets.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "advisory.api.throttling.ClientRateThrottle",
+        "advisory.api.throttling.AnonymousRateThrottle",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # Each list names its cursor pagination and ordering (advisory/api/views.py).
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["advisory.api.parsers.StrictJSONParser"],
+    # Each list names its cursor pagination and ordering (advisory/api/pagination.py).
+    "DEFAULT_SCHEMA_CLASS": "advisory.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "advisory.api.errors.exception_handler",
 }
+# Requests a minute (or /second, /hour, /day) the API takes per token or signed-in user, and
+# per address from visitors; empty for no limit.
+_RATE = r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$"
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="120/minute") or None
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="30/minute") or None
+for _name, _rate in (
+    ("API_THROTTLE_RATE", API_THROTTLE_RATE),
+    ("API_ANON_THROTTLE_RATE", API_ANON_THROTTLE_RATE),
+):
+    if _rate is not None and not re.match(_RATE, _rate):
+        raise ImproperlyConfigured(f"{_name} is a number of requests per period, e.g. 120/minute.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Advisory API",
-    "DESCRIPTION": "Briefs and entity records for clients of the desk.",
+    "DESCRIPTION": "Briefs and entity records for clients of the desk; the signed-in user's "
+    "follows and email digests; drafts for the desk's own tools.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Request bodies get their own components, so a field the API sets is not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BriefKindEnum": "advisory.briefs.models.BriefKind",
+        "BriefStatusEnum": "advisory.briefs.models.BriefStatus",
+        "MentionRoleEnum": "advisory.briefs.models.MentionRole",
+        "MentionOriginEnum": "advisory.briefs.models.MentionOrigin",
+        "EntityKindEnum": "advisory.entities.models.EntityKind",
+        "RegionKindEnum": "advisory.entities.models.Region.Kind",
+        "FollowKindEnum": "advisory.api.account_serializers.FOLLOW_KINDS",
+    },
 }
 
 TAGGIT_CASE_INSENSITIVE = True

@@ -52,6 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tasks run in the test's own process unless a test starts real workers
     # (tests/celery_workers.py), so nothing is left queued on the broker.
     celery_app.conf.task_always_eager = True
+    # Every test client comes from one address, and a run sends far more requests a minute
+    # than a visitor may: the API's throttles are off unless a test sets its own rates.
+    settings.API_THROTTLE_RATE = None
+    settings.API_ANON_THROTTLE_RATE = None
     # Test databases reuse ids from run to run: keep each run's cache entries apart.
     run = uuid.uuid4().hex[:8]
     for alias, cache in settings.CACHES.items():

@@ -1,8 +1,9 @@
-"""Forms of the sign-in pages: Django's own, with Advisory's wording and email."""
+"""Forms of the sign-in pages (Django's own, with Advisory's wording and email) and API tokens."""
 
 import logging
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -77,3 +78,11 @@ class PasswordResetRequestForm(PasswordResetForm):
             # The page must read the same whether or not an account exists, so a failure is
             # logged for the desk rather than shown.
             logger.exception("Failed to send the password reset email to user %s", user.pk)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What is it for?",
+        max_length=100,
+        help_text="A name to tell your tokens apart, such as “Research dashboard”.",
+    )

@@ -180,3 +180,36 @@ class FeedKey(models.Model):
 
     def __str__(self) -> str:
         return f"Feed key of {self.user} (version {self.version})"
+
+
+class ApiToken(models.Model):
+    """A key to the REST API for one user, made and revoked on the account's API tokens page.
+
+    The token is `adv_<prefix>_<secret>`. Only the prefix (to find the row) and a SHA-256 hash
+    of the whole token are stored, so it is shown once, when created, and never again; the
+    secret is random enough (256 bits) that a fast hash is as good as a slow one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    prefix = models.CharField(max_length=8, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_token_name_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(prefix__regex=r"^[0-9a-f]{8}$"), name="api_token_prefix_hex"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(secret_hash__regex=r"^[0-9a-f]{64}$"),
+                name="api_token_hash_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API token “{self.name}” of {self.user} (adv_{self.prefix}_…)"

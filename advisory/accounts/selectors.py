@@ -1,3 +1,5 @@
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -11,6 +13,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from advisory.accounts.models import (
     STAFF_ROLES,
     AccessTier,
+    ApiToken,
     FeedKey,
     Follow,
     Membership,
@@ -235,3 +238,35 @@ def follows_of(user: User | AnonymousUser) -> list[Follow]:
     if not user.is_authenticated:
         return []
     return list(Follow.objects.filter(user=user).select_related("entity", "tag", "region"))
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+API_TOKEN_PATTERN = re.compile(r"^adv_(?P<prefix>[0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_resolve(token: str) -> ApiToken | None:
+    """The live token this is, with its active user loaded, or None: one query."""
+    match = API_TOKEN_PATTERN.match(token)
+    if match is None:
+        return None
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(prefix=match["prefix"], revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if found is None or not constant_time_compare(found.secret_hash, api_token_hash(token)):
+        return None
+    return found
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, live ones first, each newest first."""
+    return sorted(
+        ApiToken.objects.filter(user=user).order_by("-created_at", "-pk"),
+        key=lambda token: token.revoked_at is not None,
+    )

@@ -1,4 +1,5 @@
 import datetime
+import secrets
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
@@ -12,6 +13,7 @@ from taggit.models import Tag
 from advisory.accounts.models import (
     STAFF_ROLES,
     AccessTier,
+    ApiToken,
     FeedKey,
     Follow,
     Membership,
@@ -20,7 +22,7 @@ from advisory.accounts.models import (
     User,
 )
 from advisory.accounts.roles import ROLE_PERMISSIONS, group_name
-from advisory.accounts.selectors import membership_refusal
+from advisory.accounts.selectors import api_token_hash, membership_refusal
 from advisory.entities.models import Entity, Region
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.services import audit_event_record
@@ -280,3 +282,63 @@ def two_factor_device_pending(*, actor: User) -> TOTPDevice:
             user=actor, confirmed=False, defaults={"name": "Authenticator app"}
         )
     return device
+
+
+# Enough for every tool a reader or the desk connects; more usually means forgotten tokens.
+API_TOKENS_PER_USER = 10
+# Reading the last-used time to the minute is enough, and spares a write on every request.
+API_TOKEN_USE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the actor; returns it with the token itself, which is not kept."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Say what the token is for."})
+    # Lock the user's row so two requests at once cannot both take the last place.
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    live = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).count()
+    if live >= API_TOKENS_PER_USER:
+        raise ValidationError(
+            {"name": f"You have {live} tokens: revoke one you no longer use first."}
+        )
+    prefix = secrets.token_hex(4)
+    while ApiToken.objects.filter(prefix=prefix).exists():
+        prefix = secrets.token_hex(4)
+    token = f"adv_{prefix}_{secrets.token_urlsafe(32)}"
+    api_token = ApiToken(user=actor, name=name, prefix=prefix, secret_hash=api_token_hash(token))
+    api_token.full_clean()
+    api_token.save()
+    audit_event_record(
+        actor=actor, verb="api_token.created", target=api_token, data={"prefix": prefix}
+    )
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, api_token: ApiToken) -> ApiToken:
+    """The token stops working at once; revoking it again changes nothing."""
+    api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
+    if api_token.user_id != actor.pk:
+        raise ValidationError("You may revoke only your own tokens.")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+        audit_event_record(
+            actor=actor,
+            verb="api_token.revoked",
+            target=api_token,
+            data={"prefix": api_token.prefix},
+        )
+    return api_token
+
+
+def api_token_used(*, api_token: ApiToken) -> None:
+    """Note when the token was last used, to the minute: no write for most requests."""
+    now = timezone.now()
+    last = api_token.last_used_at
+    if last is not None and now - last < API_TOKEN_USE_RESOLUTION:
+        return
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    api_token.last_used_at = now

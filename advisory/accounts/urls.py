@@ -12,6 +12,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("api-tokens/", views.api_tokens, name="api-tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(

@@ -8,18 +8,30 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from taggit.models import Tag
 
-from advisory.accounts.models import User
-from advisory.briefs.models import Publication, PublicationEntity, PublicationTag
+from advisory.accounts.models import Follow, User
+from advisory.briefs.models import (
+    Brief,
+    BriefAuthor,
+    Mention,
+    MentionRole,
+    Publication,
+    PublicationEntity,
+    PublicationTag,
+)
+from advisory.digests.models import Subscription
 from advisory.entities.models import Alias, Entity, Region
 from advisory.lib.text import normalise_name
+from advisory.portal.search import publications_matching
 from advisory.portal.selectors import (
-    EntityPage,
+    CoMention,
+    EntityRecord,
     PublicationReading,
     brief_page,
-    entity_page,
+    entities_co_mentioned,
+    entity_record,
     in_region,
     publications_readable,
 )
@@ -35,13 +47,15 @@ class BriefQuery:
     tag: Tag | None = None
     entity: Entity | None = None
     updated_since: datetime.datetime | None = None
+    q: str = ""
 
 
 def briefs_listed(user: User | AnonymousUser | None, query: BriefQuery) -> QuerySet[Publication]:
     """Live, unretracted briefs the user may read in full, with their regions and tags.
 
     A region takes in its countries. `updated_since` is on when the version now read went live,
-    so a client polling with it gets new briefs and published updates alike.
+    so a client polling with it gets new briefs and published updates alike. `q` narrows the
+    list to what the portal's search finds (names in any spelling), still newest first.
     """
     queryset = (
         publications_readable(user)
@@ -68,6 +82,8 @@ def briefs_listed(user: User | AnonymousUser | None, query: BriefQuery) -> Query
         queryset = queryset.filter(Exists(about_entity))
     if query.updated_since is not None:
         queryset = queryset.filter(visible_at__gte=query.updated_since)
+    if query.q.strip():
+        queryset = publications_matching(queryset, query.q)
     return queryset
 
 
@@ -122,19 +138,96 @@ def brief_detail(user: User | AnonymousUser, slug: str) -> BriefDetail | None:
     )
 
 
-def entities_listed(q: str = "") -> QuerySet[Entity]:
-    """Entity records (not tier-restricted), by name; `q` matches a name or alias, folded."""
+def entities_listed(q: str = "", name: str = "") -> QuerySet[Entity]:
+    """Entity records (not tier-restricted), by name.
+
+    `q` matches part of a name or alias, `name` the whole of one; both fold case, accents and
+    spelling first, so "Nouri al Maliki" finds *Nuri al-Maliki*.
+    """
     queryset = Entity.objects.select_related("country").prefetch_related(
         Prefetch("aliases", queryset=Alias.objects.order_by("name"))
     )
-    if not q.strip():
-        return queryset
-    folded = normalise_name(q)
-    if not folded:
-        return queryset.none()
-    by_alias = Alias.objects.filter(entity=OuterRef("pk"), normalised__contains=folded)
-    return queryset.filter(Q(normalised_name__contains=folded) | Q(Exists(by_alias)))
+    for text, lookup in ((q, "contains"), (name, "exact")):
+        if not text.strip():
+            continue
+        folded = normalise_name(text)
+        if not folded:
+            return queryset.none()
+        by_alias = Alias.objects.filter(entity=OuterRef("pk"), **{f"normalised__{lookup}": folded})
+        queryset = queryset.filter(
+            Q(**{f"normalised_name__{lookup}": folded}) | Q(Exists(by_alias))
+        )
+    return queryset
 
 
-def entity_detail(user: User | AnonymousUser, slug: str) -> EntityPage | None:
-    return entity_page(user, slug)
+@dataclass(frozen=True)
+class EntityDetail:
+    """An entity record, and how the briefs the user may read name it."""
+
+    record: EntityRecord
+    briefs: int
+    briefs_as_subject: int
+    co_mentioned: list[CoMention]
+
+
+def entity_detail(user: User | AnonymousUser, slug: str) -> EntityDetail | None:
+    """The record, with its mentions counted over the briefs the user may read in full:
+    which briefs name whom is part of what a subscription pays for."""
+    record = entity_record(slug)
+    if record is None:
+        return None
+    readable = publications_readable(user).filter(retracted_at__isnull=True).values("pk")
+    counts = PublicationEntity.objects.filter(
+        entity=record.entity, publication__in=readable
+    ).aggregate(briefs=Count("pk"), as_subject=Count("pk", filter=Q(role=MentionRole.SUBJECT)))
+    return EntityDetail(
+        record=record,
+        briefs=counts["briefs"],
+        briefs_as_subject=counts["as_subject"],
+        co_mentioned=entities_co_mentioned(user, record.entity),
+    )
+
+
+def topics_listed() -> QuerySet[Tag]:
+    """The topics of published briefs, as the portal's filters offer them."""
+    return Tag.objects.filter(pk__in=PublicationTag.objects.values("tag_id"))
+
+
+def regions_listed() -> QuerySet[Region]:
+    return Region.objects.select_related("parent")
+
+
+# --- The user's own -----------------------------------------------------------------------
+
+
+def follows_of_user(user: User) -> QuerySet[Follow]:
+    return Follow.objects.filter(user=user).select_related("entity", "tag", "region")
+
+
+def subscriptions_of(user: User) -> list[Subscription]:
+    """The user's digest subscriptions (one per frequency), with what each is about."""
+    return list(
+        Subscription.objects.filter(user=user)
+        .prefetch_related(
+            Prefetch("regions", queryset=Region.objects.order_by("name")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("entities", queryset=Entity.objects.order_by("name")),
+        )
+        .order_by("pk")
+    )
+
+
+# --- The desk -----------------------------------------------------------------------------
+
+
+def desk_briefs(status: str = "") -> QuerySet[Brief]:
+    """Briefs as the desk works on them (any status), with their parts, in a fixed number of
+    queries however many there are."""
+    # taggit's manager prefetches, though the Django stubs do not know it.
+    queryset = Brief.objects.prefetch_related(  # type: ignore[misc]
+        Prefetch("regions", queryset=Region.objects.order_by("name")),
+        "tags",  # taggit's manager takes no custom queryset: the serializer sorts them
+        Prefetch("bylines", queryset=BriefAuthor.objects.select_related("author")),
+        Prefetch("mentions", queryset=Mention.objects.select_related("entity").order_by("pk")),
+    )
+    return queryset.filter(status=status) if status else queryset

@@ -1,26 +1,119 @@
-"""The API's shapes: query parameters in, briefs and entity records out."""
+"""The API's shapes for reading: query parameters in, briefs and entity records out."""
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
+from django.http import QueryDict
 from django.urls import reverse
 from rest_framework import serializers
 from taggit.models import Tag
 
-from advisory.api.selectors import BriefQuery
-from advisory.briefs.models import BriefKind, Publication
+from advisory.briefs.models import BriefKind, MentionRole, Publication
 from advisory.entities.models import Entity, Region
 
 
-def _absolute(context: Mapping[str, Any], path: str) -> str:
+def absolute_uri(context: Mapping[str, Any], path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+def _json_type(field: serializers.Field[Any, Any, Any, Any]) -> tuple[type, ...] | None:
+    """The JSON types a body may give the field, where DRF alone would coerce others."""
+    if isinstance(field, serializers.BooleanField):
+        return (bool,)
+    if isinstance(field, serializers.ChoiceField):
+        keys = list(field.choices)
+        return (int,) if keys and all(isinstance(key, int) for key in keys) else (str,)
+    if isinstance(field, serializers.IntegerField):
+        return (int,)
+    if isinstance(field, serializers.CharField | serializers.TimeField):
+        return (str,)
+    return None
+
+
+_JSON_NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
+
+
+def _wrong_types(fields: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A body's values of the wrong JSON type: DRF would take 1 for "1" and "1" for 1."""
+
+    def wrong_type(value: Any, types: tuple[type, ...]) -> bool:
+        return not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+
+    wrong = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if isinstance(field, serializers.ListField) and isinstance(value, list):
+            types = _json_type(field.child)
+            if types is not None and any(wrong_type(item, types) for item in value):
+                wrong[name] = [f"Give a list, each item {_JSON_NAMES[types[0]]}."]
+            continue
+        types = _json_type(field) if field is not None else None
+        if types is not None and value is not None and wrong_type(value, types):
+            wrong[name] = [f"Give {_JSON_NAMES[types[0]]}."]
+    return wrong
+
+
+class StrictSerializer(serializers.Serializer[Any]):
+    """Refuses names it does not know, so a misspelt filter or field is a 400, not ignored,
+    and, in a JSON body, values of the wrong type ("1" for 1).
+
+    `also_allowed` names what others read from the same input (pagination, format); a field
+    the API never lets anyone set may say why in `refused`.
+    """
+
+    also_allowed: Iterable[str] = ()
+    refused: Mapping[str, str] = {}
+
+    def _refusals(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        refusals = {
+            name: [self.refused.get(name, "Unknown name: nothing here is called so.")]
+            for name in data
+            if name not in self.fields and name not in self.also_allowed
+        }
+        if not isinstance(data, QueryDict):
+            refusals.update(_wrong_types(self.fields, data))
+        return refusals
+
+    def to_internal_value(self, data: Any) -> Any:
+        refusals = self._refusals(data) if isinstance(data, Mapping) else {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                cast(dict[str, Any], error.detail).update(refusals)
+            raise
+        if refusals:
+            raise serializers.ValidationError(refusals)
+        return value
+
+
+class QuerySerializer(StrictSerializer):
+    """Query parameters: besides its own, a list takes the pagination's and a `format`.
+
+    An empty value is refused rather than read as no value, as in a form.
+    """
+
+    also_allowed = ("cursor", "format")
+
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Results per page; above the endpoint's maximum, the maximum.",
+    )
+
+    def _refusals(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        refusals = super()._refusals(data)
+        for name, field in self.fields.items():
+            if data.get(name) == "" and not getattr(field, "allow_blank", False):
+                refusals[name] = ["Give a value, or leave the parameter out."]
+        return refusals
 
 
 # --- Query parameters ---------------------------------------------------------------------
 
 
-class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
+class BriefQuerySerializer(QuerySerializer):
     """The brief list's filters; each slug must name a row, each value must parse."""
 
     region = serializers.SlugField(
@@ -33,6 +126,13 @@ class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="ISO 8601: briefs whose current version went live at or after this time.",
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words to search for, as the portal's search reads them (quoted phrases, "
+        "-word to leave out, names in any spelling); the list stays newest first.",
     )
 
     def validate_region(self, value: str) -> Region:
@@ -59,17 +159,24 @@ class BriefQuerySerializer(serializers.Serializer[BriefQuery]):
             raise serializers.ValidationError("No entity with this slug.")
         return entity
 
-    def query(self) -> BriefQuery:
-        return BriefQuery(**self.validated_data)
 
-
-class EntityQuerySerializer(serializers.Serializer[Any]):
+class EntityQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=200,
         help_text="Part of a name or alias; case, accents and spelling variants fold away.",
     )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="A whole name or alias, in any spelling: the records it names (usually one).",
+    )
+
+
+class ListQuerySerializer(QuerySerializer):
+    """A list with no filters of its own."""
 
 
 # --- Briefs -------------------------------------------------------------------------------
@@ -79,6 +186,20 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
     class Meta:
         model = Region
         fields = ["slug", "name", "kind"]
+
+
+class RegionListSerializer(serializers.ModelSerializer[Region]):
+    # Declared fields leave the class's attributes, so this does not hide `Field.parent`.
+    parent = serializers.SlugRelatedField[Region](  # type: ignore[assignment]
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The region a country is part of.",
+    )
+
+    class Meta:
+        model = Region
+        fields = ["slug", "name", "kind", "iso_code", "parent"]
 
 
 class TagSerializer(serializers.ModelSerializer[Tag]):
@@ -107,7 +228,7 @@ class BriefListSerializer(serializers.ModelSerializer[Publication]):
         ]
 
     def get_url(self, publication: Publication) -> str:
-        return _absolute(self.context, reverse("portal:brief-detail", args=[publication.slug]))
+        return absolute_uri(self.context, reverse("portal:brief-detail", args=[publication.slug]))
 
 
 class AuthorSerializer(serializers.Serializer[Any]):
@@ -132,7 +253,7 @@ class BriefEntitySerializer(serializers.Serializer[Any]):
     slug = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
-    role = serializers.ChoiceField(choices=["subject", "mentioned"])
+    role = serializers.ChoiceField(choices=MentionRole.choices)
 
 
 class BriefDetailSerializer(serializers.Serializer[Any]):
@@ -162,7 +283,7 @@ class BriefDetailSerializer(serializers.Serializer[Any]):
 
     def get_url(self, detail: Any) -> str:
         path = reverse("portal:brief-detail", args=[detail.publication.slug])
-        return _absolute(self.context, path)
+        return absolute_uri(self.context, path)
 
 
 # --- Entities -----------------------------------------------------------------------------
@@ -191,7 +312,7 @@ class EntityListSerializer(serializers.ModelSerializer[Entity]):
         fields = ["slug", "name", "kind", "country", "aliases", "url"]
 
     def get_url(self, entity: Entity) -> str:
-        return _absolute(self.context, reverse("api:entity-detail", args=[entity.slug]))
+        return absolute_uri(self.context, reverse("api:entity-detail", args=[entity.slug]))
 
 
 class DesignationSerializer(serializers.Serializer[Any]):
@@ -225,20 +346,44 @@ class RelationshipSerializer(serializers.Serializer[Any]):
     source_url = serializers.CharField()
 
 
+class CoMentionSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    briefs = serializers.IntegerField(help_text="Briefs you may read that name both.")
+
+
+class EntityMentionsSerializer(serializers.Serializer[Any]):
+    """How the briefs the user may read name the entity."""
+
+    briefs = serializers.IntegerField(help_text="Briefs you may read that name it.")
+    as_subject = serializers.IntegerField(
+        source="briefs_as_subject", help_text="Of those, the briefs about it."
+    )
+    co_mentioned = CoMentionSerializer(
+        many=True, help_text="Who those briefs name most often beside it."
+    )
+
+
 class EntityDetailSerializer(serializers.Serializer[Any]):
-    """An entity record: `EntityPage` from the portal's selectors."""
+    """An entity record: `EntityDetail` from the API selectors."""
 
-    slug = serializers.CharField(source="entity.slug")
-    name = serializers.CharField(source="entity.name")
-    kind = serializers.CharField(source="entity.kind")
-    description = serializers.CharField(source="entity.description")
-    country = CountrySerializer(source="entity.country", allow_null=True)
-    aliases = AliasSerializer(many=True, source="entity.aliases.all")
-    identifiers = IdentifierSerializer(many=True, source="entity.identifiers.all")
-    designations = DesignationSerializer(many=True, source="entity.designations.all")
-    relationships = RelationshipSerializer(many=True)
+    slug = serializers.CharField(source="record.entity.slug")
+    name = serializers.CharField(source="record.entity.name")
+    kind = serializers.CharField(source="record.entity.kind")
+    description = serializers.CharField(source="record.entity.description")
+    country = CountrySerializer(source="record.entity.country", allow_null=True)
+    aliases = AliasSerializer(many=True, source="record.entity.aliases.all")
+    identifiers = IdentifierSerializer(many=True, source="record.entity.identifiers.all")
+    designations = DesignationSerializer(many=True, source="record.entity.designations.all")
+    relationships = RelationshipSerializer(many=True, source="record.relationships")
+    mentions = EntityMentionsSerializer(source="*")
     url = serializers.SerializerMethodField(help_text="The entity's page in the portal.")
+    briefs_url = serializers.SerializerMethodField(help_text="The briefs you may read about it.")
 
-    def get_url(self, page: Any) -> str:
-        path = reverse("portal:entity-detail", args=[page.entity.slug])
-        return _absolute(self.context, path)
+    def get_url(self, detail: Any) -> str:
+        path = reverse("portal:entity-detail", args=[detail.record.entity.slug])
+        return absolute_uri(self.context, path)
+
+    def get_briefs_url(self, detail: Any) -> str:
+        path = f"{reverse('api:brief-list')}?entity={detail.record.entity.slug}"
+        return absolute_uri(self.context, path)

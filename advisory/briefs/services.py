@@ -165,6 +165,80 @@ def brief_update(
     return brief
 
 
+# A brief still in the writer's hands. Integrations (the API) change only these: anything
+# further along goes through review in the admin.
+DRAFT_STATUSES = frozenset({BriefStatus.DRAFT, BriefStatus.CHANGES_REQUESTED})
+
+
+class NotADraft(ValidationError):
+    """The brief has moved on from draft: it may no longer be changed from outside the admin."""
+
+    def __init__(self, brief: Brief) -> None:
+        super().__init__(
+            f"The brief is {BriefStatus(brief.status).label.lower()}: only a draft, or one whose "
+            "changes were requested, can be changed through the API."
+        )
+        self.brief = brief
+
+
+def _draft_locked(brief: Brief) -> Brief:
+    stored = Brief.objects.select_for_update().get(pk=brief.pk)
+    if stored.status not in DRAFT_STATUSES:
+        raise NotADraft(stored)
+    return stored
+
+
+@transaction.atomic
+def brief_draft_update(
+    *,
+    actor: User,
+    brief: Brief,
+    expected_version: int,
+    regions: Iterable[Region] | None = None,
+    tags: Sequence[str] | None = None,
+    **fields: Any,
+) -> Brief:
+    """Change a draft from an integration: only while it is a draft, and only from the version
+    the caller read (an edit made on an older one is refused, as in the admin)."""
+    stored = _draft_locked(brief)
+    return brief_update(
+        actor=actor,
+        brief=stored,
+        expected_version=expected_version,
+        regions=regions,
+        tags=tags,
+        **fields,
+    )
+
+
+@transaction.atomic
+def brief_mentions_suggest(
+    *, actor: User, brief: Brief, links: Sequence[tuple[Entity, str]]
+) -> list[Mention]:
+    """Propose entity links for a draft, as suggestions the writer confirms or removes.
+
+    An entity the brief already links keeps its link as it is (a confirmed link is never
+    turned back into a suggestion). New links make a revision, as any change of content does.
+    Returns the links added.
+    """
+    stored = _draft_locked(brief)
+    linked = set(Mention.objects.filter(brief=stored).values_list("entity_id", flat=True))
+    added = Mention.objects.bulk_create(
+        Mention(brief=stored, entity=entity, role=role, origin=MentionOrigin.SUGGESTED)
+        for entity, role in dict(links).items()
+        if entity.pk not in linked
+    )
+    if added:
+        audit_event_record(
+            actor=actor,
+            verb="brief.mentions_suggested",
+            target=stored,
+            data={"entities": [mention.entity_id for mention in added]},
+        )
+        brief_revision_record(actor=actor, brief=stored)
+    return added
+
+
 @transaction.atomic
 def brief_revision_record(*, actor: User | None, brief: Brief) -> BriefRevision:
     """Keep the brief's content as saved, as a new immutable revision.

@@ -725,3 +725,20 @@ def publications_search(
     if connection.vendor == "postgresql":
         return search_fulltext(user=user, text=text, filters=filters, page=page)
     return search_fallback(user=user, text=text, filters=filters, page=page)
+
+
+def publications_matching(publications: QuerySet[Publication], text: str) -> QuerySet[Publication]:
+    """The publications the search would find for `text`, names in any spelling or by link,
+    unranked: for callers that keep their own order (the API's newest-first cursor).
+
+    One query plans the names; the condition then joins the caller's query.
+    """
+    plan = query_plan(text)
+    if not plan.finds_something:
+        return publications.none()
+    if connection.vendor == "postgresql":
+        condition, _ = _fulltext_match(plan)
+        return publications.filter(condition)
+    return publications.alias(body_markdown=KeyTextTransform("body", "revision__snapshot")).filter(
+        _fallback_match(plan)
+    )

@@ -775,12 +775,16 @@ class EntityPage:
     following: bool
 
 
-def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
-    """An actor's profile, ties, the briefs that name it and who is most often named with it.
+@dataclass(frozen=True)
+class EntityRecord:
+    """An entity with what the desk records of it: the same for every reader."""
 
-    Who is named with it is counted over the briefs the user may read: the entity links of a
-    brief are part of what its subscribers pay for.
-    """
+    entity: Entity
+    relationships: list[RelationshipLine]
+
+
+def entity_record(slug: str) -> EntityRecord | None:
+    """The entity with its country, aliases, designations, identifiers and ties: four queries."""
     entity = (
         Entity.objects.select_related("country")
         .prefetch_related(
@@ -812,15 +816,28 @@ def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
         )
         for tie in ties
     ]
+    return EntityRecord(entity=entity, relationships=relationships)
+
+
+def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
+    """An actor's profile, ties, the briefs that name it and who is most often named with it.
+
+    Who is named with it is counted over the briefs the user may read: the entity links of a
+    brief are part of what its subscribers pay for.
+    """
+    record = entity_record(slug)
+    if record is None:
+        return None
+    entity = record.entity
     mentioning = publications_listed(user).filter(_about_entity(entity))
     role = PublicationEntity.objects.filter(publication=OuterRef("pk"), entity=entity)
     timeline = list(mentioning.annotate(role=Subquery(role.values("role")[:1]))[:TIMELINE_LIMIT])
     return EntityPage(
         entity=entity,
-        relationships=relationships,
+        relationships=record.relationships,
         timeline=timeline,
         timeline_total=mentioning.count() if len(timeline) == TIMELINE_LIMIT else len(timeline),
-        co_mentioned=_co_mentioned(user, entity),
+        co_mentioned=entities_co_mentioned(user, entity),
         following=entity.pk in follow_targets_of(user).entity_ids,
     )
 
@@ -829,7 +846,7 @@ def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
 CO_MENTIONED_CACHE_SECONDS = 600
 
 
-def _co_mentioned(user: User | AnonymousUser, entity: Entity) -> list[CoMention]:
+def entities_co_mentioned(user: User | AnonymousUser, entity: Entity) -> list[CoMention]:
     """Counted over the briefs the user may read, so shared only by readers who read the same."""
     key = ":".join(
         (
