@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -188,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advisory.digests.tasks.create_digest_runs",
         "schedule": crontab(minute="*"),
     },
+    # Once a day: a scenario's reminder is sent once per review date, so a later run (a retry,
+    # a second beat by mistake) sends nothing again.
+    "remind-scenario-reviews": {
+        "task": "advisory.workflow.tasks.remind_scenario_reviews",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # Email: an SMTP URL in production; by default messages are written to files under var/mail.
@@ -210,6 +217,14 @@ else:
 DIGEST_SMTP_CONNECTIONS = env.int("DIGEST_SMTP_CONNECTIONS", default=8)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Advisory <desk@advisory.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Analytic tradecraft: the one likelihood scale judgments are written on (advisory/briefs/
+# scales.py): "phia" (the UK PHIA Probability Yardstick) or "icd203" (US ICD 203).
+LIKELIHOOD_SCALE = env.str("LIKELIHOOD_SCALE", default="phia")
+if LIKELIHOOD_SCALE not in ("phia", "icd203"):
+    raise ImproperlyConfigured(
+        f"LIKELIHOOD_SCALE is {LIKELIHOOD_SCALE!r}: it must be 'phia' or 'icd203'."
+    )
 
 # Security. Production sets SECURE_SSL_REDIRECT and the cookie flags through the environment;
 # `manage.py check --deploy` with the values of deploy/env.example reports nothing.
