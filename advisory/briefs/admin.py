@@ -238,6 +238,8 @@ class KeyJudgmentInline(admin.StackedInline):
 class SourceForm(forms.ModelForm):
     """A source with its Admiralty grade, both halves of it."""
 
+    url = forms.URLField(required=False, max_length=1000, assume_scheme="https")
+
     class Meta:
         model = Source
         fields = (
@@ -270,7 +272,6 @@ class SourceForm(forms.ModelForm):
 class SourceInline(admin.TabularInline):
     model = Source
     form = SourceForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 1
 
 

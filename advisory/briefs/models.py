@@ -272,7 +272,12 @@ class Source(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
             models.CheckConstraint(
                 condition=Q(reliability="", credibility__isnull=True)
-                | Q(reliability__in=Reliability.values, credibility__in=Credibility.values),
+                # NULL IN (…) is unknown, which a check lets through: say NOT NULL outright.
+                | Q(
+                    reliability__in=Reliability.values,
+                    credibility__isnull=False,
+                    credibility__in=Credibility.values,
+                ),
                 name="source_graded_whole",
                 violation_error_message="Grade both the source's reliability and the "
                 "information's credibility, or neither.",

@@ -54,10 +54,16 @@ class LikelihoodScale:
         return [term.code for term in self.terms]
 
     def nearest(self, probability: float) -> LikelihoodTerm:
-        """The term whose range lies closest to a probability (0–1); in a gap of the PHIA
-        yardstick, the lower neighbour."""
+        """The term whose range holds a probability (0–1) or lies nearest to it (in a gap of
+        the PHIA yardstick); on a boundary, the term whose midpoint is nearer."""
         percent = probability * 100
-        return min(self.terms, key=lambda term: max(term.low - percent, percent - term.high, 0.0))
+        return min(
+            self.terms,
+            key=lambda term: (
+                max(term.low - percent, percent - term.high, 0.0),
+                abs(term.midpoint * 100 - percent),
+            ),
+        )
 
 
 # The PHIA Probability Yardstick as published by the UK Professional Head of Intelligence

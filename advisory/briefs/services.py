@@ -475,12 +475,14 @@ def brief_back_catalogue_status_set(
     brief: Brief,
     status: str,
     published_at: datetime.datetime | None = None,
+    updated_at: datetime.datetime | None = None,
 ) -> Brief:
     """Give a brief loaded from a back catalogue (or the demo) the status it already had.
 
     This is not the editorial workflow: it records that the brief arrived with that status,
     its latest revision already reviewed and, if published, live, so that its review history
-    is understood to lie outside Advisory.
+    is understood to lie outside Advisory. `updated_at` is when a published brief's latest
+    version went live, if after its first publication.
     """
     status = BriefStatus(status)
     latest = brief.revisions.order_by("-number").first()
@@ -488,7 +490,7 @@ def brief_back_catalogue_status_set(
         raise ValidationError("Record the brief's revision before giving it a status.")
     brief.status = status
     brief.published_at = published_at
-    brief.content_updated_at = None
+    brief.content_updated_at = updated_at if status == BriefStatus.PUBLISHED else None
     reviewed = status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED, BriefStatus.PUBLISHED)
     brief.approved_hash = latest.content_hash if reviewed else ""
     brief.live_revision = latest if status == BriefStatus.PUBLISHED else None
@@ -507,7 +509,9 @@ def brief_back_catalogue_status_set(
         ]
     )
     if status == BriefStatus.PUBLISHED:
-        publication_write(brief=brief, revision=latest, now=published_at or timezone.now())
+        publication_write(
+            brief=brief, revision=latest, now=updated_at or published_at or timezone.now()
+        )
     else:
         publication_remove(brief=brief)
     audit_event_record(
