@@ -290,6 +290,7 @@ def _posted(value: object) -> object:
 
 def _change_page_data(desk: Desk, client: Client) -> dict[str, Any]:
     """What a browser posts back from the change page as it stands."""
+    desk.brief.refresh_from_db()
     page = client.get(reverse("admin:briefs_brief_change", args=[desk.brief.pk]))
     data: dict[str, Any] = brief_form(
         title=desk.brief.title, body=desk.brief.body, loaded_version=desk.brief.version
@@ -373,3 +374,42 @@ def test_publishing_records_each_judgments_history_with_the_reason() -> None:
     ]
     # The unchanged judgment has its first rating only.
     assert JudgmentChange.objects.filter(judgment_pk=desk.judgment(1).pk).count() == 1
+
+
+def test_a_brief_from_before_the_scale_is_saved_as_is_and_review_lists_what_is_unrated() -> None:
+    desk = Desk()
+    brief_parts_replace(
+        actor=desk.writer,
+        brief=desk.brief,
+        key_judgments=["Talks stall before spring.", "The governor resigns."],
+        sources=[SourceSpec("Port authority notice")],
+        mentions=[],
+    )
+    brief_revision_record(actor=desk.writer, brief=desk.brief)
+    writer = _as(desk.writer)
+    url = reverse("admin:briefs_brief_change", args=[desk.brief.pk])
+
+    page = _as(desk.editor).get(url).content.decode()
+    assert (
+        "Written before the desk's scale and grading: key judgments 1, 2 without a likelihood "
+        "and confidence; source 1 without a grade;"
+    ) in page
+
+    data = _change_page_data(desk, writer)
+    data["title"] = "Basra talks, revisited"
+    response = writer.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+
+    # A new judgment is rated, whatever the old ones are.
+    data = _change_page_data(desk, writer)
+    total = int(data["key_judgments-TOTAL_FORMS"])
+    data[f"key_judgments-{total}-statement"] = "The port closes."
+    data[f"key_judgments-{total}-position"] = "3"
+    data["key_judgments-TOTAL_FORMS"] = str(total + 1)
+    response = writer.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][2].formset.forms[total].errors
+    assert errors == {
+        "likelihood": ["This field is required."],
+        "confidence": ["This field is required."],
+    }

@@ -468,18 +468,29 @@ def snapshot_estimative_flags(snapshot: Mapping[str, Any], scale: LikelihoodScal
 
 @dataclass(frozen=True)
 class EstimativeReview:
-    """The language check of the revision an editor would approve."""
+    """The language check of the revision an editor would approve, and the parts written
+    before the scale and grading existed that nobody has rated or graded since (by number)."""
 
     revision: int | None
     flags: list[Flag]
+    unrated_judgments: tuple[int, ...] = ()
+    ungraded_sources: tuple[int, ...] = ()
 
 
 def brief_estimative_review(brief: Brief) -> EstimativeReview:
     latest = brief.revisions.order_by("-number").only("number", "snapshot").first()
     if latest is None:
         return EstimativeReview(revision=None, flags=[])
+    judgments, sources, _ = snapshot_readings(latest.snapshot)
     return EstimativeReview(
-        revision=latest.number, flags=snapshot_estimative_flags(latest.snapshot, active_scale())
+        revision=latest.number,
+        flags=snapshot_estimative_flags(latest.snapshot, active_scale()),
+        unrated_judgments=tuple(
+            number
+            for number, judgment in enumerate(judgments, start=1)
+            if judgment.likelihood is None
+        ),
+        ungraded_sources=tuple(source.number for source in sources if source.grade is None),
     )
 
 
