@@ -128,3 +128,8 @@ def test_one_mixed_flag_per_sentence_and_a_judgments_place_names_it() -> None:
         (OFF, "probably", 39),
     ]
     assert {flag.field for flag in flags} == {"key judgment 2"}
+
+
+def test_a_phrase_that_hides_a_source_gives_a_sentence_no_likelihood_to_mix() -> None:
+    flags = estimative_flags("It is believed, with high confidence, that talks resume.", scale=PHIA)
+    assert [(flag.kind, flag.text) for flag in flags] == [(OFF, "It is believed")]

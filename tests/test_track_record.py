@@ -59,6 +59,7 @@ def test_calibration_and_brier_score_of_a_worked_example() -> None:
     likely = rows["likely"]
     assert (likely.resolved, likely.happened, likely.did_not_happen) == (4, 3, 1)
     assert likely.frequency == 0.75 and likely.verdict == "within the term's range"
+    assert likely.too_few and not rows["remote_chance"].too_few
     highly_unlikely = rows["highly_unlikely"]
     assert (highly_unlikely.resolved, highly_unlikely.frequency) == (2, 0.0)
     assert highly_unlikely.verdict == "came true less often than the term says"

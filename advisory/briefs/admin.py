@@ -42,7 +42,7 @@ from advisory.briefs.models import (
     Source,
 )
 from advisory.briefs.presence import brief_editors_heartbeat
-from advisory.briefs.scales import active_scale
+from advisory.briefs.scales import active_scale, source_grade
 from advisory.briefs.selectors import (
     ProposedJudgment,
     brief_audit_events,
@@ -163,7 +163,7 @@ class KeyJudgmentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["likelihood"] = _likelihood_field("likelihood")
+        self.fields["likelihood"] = _likelihood_field("Likelihood")
         # A judgment written before the scale existed may stay unrated until a writer rates
         # it (review lists it); every other judgment is rated.
         unrated_before = self.instance.pk is not None and not self.instance.likelihood
@@ -209,6 +209,14 @@ class KeyJudgmentFormSet(forms.BaseInlineFormSet):
             forms_by_pk[pk].add_error("change_reason", message)
 
 
+class GradedSourcesField(forms.ModelMultipleChoiceField):
+    """Sources offered as evidence, each with its grade."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        grade = source_grade(obj.reliability, obj.credibility)
+        return f"{grade or 'ungraded'} · {obj.title}"
+
+
 class KeyJudgmentInline(admin.StackedInline):
     model = KeyJudgment
     form = KeyJudgmentForm
@@ -232,6 +240,7 @@ class KeyJudgmentInline(admin.StackedInline):
             kwargs["help_text"] = (
                 "The brief's sources that support the judgment (save first to cite a new one)."
             )
+            kwargs["form_class"] = GradedSourcesField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -290,7 +299,7 @@ class ScenarioForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["likelihood"] = _likelihood_field("likelihood")
+        self.fields["likelihood"] = _likelihood_field("Likelihood")
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean() or {}

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from advisory.briefs.models import Outcome
 from advisory.briefs.scales import SCALES, LikelihoodScale, LikelihoodTerm, active_scale
 
+# Below this many resolved judgments a term's frequency says little: one judgment that came
+# true is "100%". The desk page says so beside the figure rather than hiding it.
+FEW = 5
+
 
 @dataclass(frozen=True)
 class ResolvedForecast:
@@ -38,6 +42,10 @@ class CalibrationRow:
     def frequency(self) -> float | None:
         """How often judgments with this term came true, 0–1; None before any is resolved."""
         return self.happened / self.resolved if self.resolved else None
+
+    @property
+    def too_few(self) -> bool:
+        return 0 < self.resolved < FEW
 
     @property
     def verdict(self) -> str:

@@ -9,10 +9,10 @@ What is flagged, precisely:
   yardstick "likely", "probable" and "likely or probable" are the one term, while "probably"
   and "very likely" are flagged (ICD 203 lists both, so there they pass); "almost certainly"
   passes under ICD 203 ("almost certain(ly)") and is flagged under PHIA.
-- **Likelihood with confidence.** A sentence that holds both a word of likelihood (a term or a
-  flagged phrase) and a confidence level ("high confidence", "moderately confident"): ICD 203
-  D.6.e.(2)(b) forbids the mix, and the judgment's confidence has a field of its own. The flag
-  sits on the confidence phrase.
+- **Likelihood with confidence.** A sentence that holds both a word of likelihood (a term, or
+  a flagged phrase that stands for a probability) and a confidence level ("high confidence",
+  "moderately confident"): ICD 203 D.6.e.(2)(b) forbids the mix, and the judgment's confidence
+  has a field of its own. The flag sits on the confidence phrase, once per sentence.
 
 What is not read: text in double quotation marks (straight or curly) and Markdown block
 quotes, which are other people's words; inline code and fenced code; web addresses. A few
@@ -258,8 +258,11 @@ def estimative_flags(text: str, *, scale: LikelihoodScale, field: str = "body") 
     bounds = _sentence_bounds(text)
     for match in found:
         words = " ".join(match.group(0).lower().split())
-        likelihood_in_sentence.setdefault(_sentence_of(bounds, match.start()), match.group(0))
         phrase = lexicon.flagged.get(words)
+        # A term, or a flagged phrase that stands for a probability ("could"), gives the
+        # sentence a likelihood; "it is believed" hides a source, not a probability.
+        if phrase is None or phrase.probability is not None:
+            likelihood_in_sentence.setdefault(_sentence_of(bounds, match.start()), match.group(0))
         if phrase is None:
             continue
         line, column = _place(text, match.start())

@@ -1830,6 +1830,7 @@ BRIEFS: list[dict[str, Any]] = [
                 "confidence": "moderate",
                 "sources": [1],
                 "update": {
+                    "statement": "Claimed attacks on US-linked targets will highly likely stay low while talks continue, but the factions' ability to remobilise will remain intact.",
                     "likelihood": "highly_likely",
                     "confidence": "moderate",
                     "reason": "No attack has been claimed under a front name since mid-September, and two faction leaders have tied the pause to the talks in public: we now rate a continued decline highly likely.",

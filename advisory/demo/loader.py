@@ -338,6 +338,7 @@ def _load_track_record(
             likelihood=_on_desk_scale(update["likelihood"]),
             confidence=update["confidence"],
             change_reason=update["reason"],
+            statement=update.get("statement"),
         )
     if updates:
         brief_back_catalogue_status_set(
