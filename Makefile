@@ -35,6 +35,8 @@ demo: $(VENV)/.installed var/secret_key
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "==> bandit: no finding of high severity in advisory/"
+	$(BIN)/bandit --quiet --recursive advisory --severity-level high
 
 typecheck: $(VENV)/.installed
 	SECRET_KEY=typecheck $(BIN)/mypy advisory tests
@@ -72,3 +74,27 @@ bench-digests: $(VENV)/.installed
 	PATH="$$PATH:/usr/sbin" BENCH_DIGESTS_DATABASE_URL="$(BENCH_DIGESTS_DATABASE_URL)" \
 		BENCH_DIGESTS_REDIS_URL="$(BENCH_DIGESTS_REDIS_URL)" \
 		$(BIN)/python -m tests.benchmarks.digests $(BENCH_DIGESTS_ARGS)
+
+# The whole story end to end on the production processes (tests/e2e/run.py): gunicorn, a
+# Celery worker and beat on loopback, PostgreSQL and Redis databases of its own, an SMTP
+# sink, Chromium. Logs, mail and screenshots of a failure under var/e2e/. Run by .ci/run.
+E2E_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/e2e_advisory
+E2E_REDIS_URL ?= redis://127.0.0.1:6379/7
+E2E_PORT ?= 8106
+.PHONY: e2e
+e2e: $(VENV)/.installed
+	E2E_DATABASE_URL="$(E2E_DATABASE_URL)" E2E_REDIS_URL="$(E2E_REDIS_URL)" E2E_PORT="$(E2E_PORT)" \
+		$(BIN)/python -m tests.e2e.run
+
+# Soak (tests/benchmarks/soak.py): 10 minutes of mixed portal traffic from wrk against gunicorn
+# on loopback, sampling each worker's memory; figures to tests/benchmarks/README.md.
+# SOAK_ARGS="--seconds 120" for a short one. Not part of `make test`.
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/soak_advisory
+SOAK_REDIS_URL ?= redis://127.0.0.1:6379/8
+SOAK_PORT ?= 8107
+.PHONY: soak
+soak: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "==> Installing wrk"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	SOAK_DATABASE_URL="$(SOAK_DATABASE_URL)" SOAK_REDIS_URL="$(SOAK_REDIS_URL)" \
+		SOAK_PORT="$(SOAK_PORT)" $(BIN)/python -m tests.benchmarks.soak $(SOAK_ARGS)

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from advisory.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,7 +27,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that asks for the second factor of staff who set one up.
+    "advisory.ops.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +40,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "taggit",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "advisory.accounts",
     "advisory.entities",
     "advisory.briefs",
@@ -43,15 +50,21 @@ INSTALLED_APPS = [
     "advisory.digests",
     "advisory.api",
     "advisory.demo",
+    "advisory.ops",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id.
+    "advisory.ops.logs.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "advisory.accounts.two_factor.enrolment_required_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it turns any sign-in refused for too many failures into the lockout page.
@@ -148,7 +161,15 @@ STORAGES = {
 # memory and Celery uses Kombu's filesystem transport, so scheduled work still runs in the demo.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    _redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Degrades to no cache while Redis is away (advisory/lib/cache.py): pages keep serving.
+    _redis_cache = {
+        "BACKEND": "advisory.lib.cache.DegradingRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+        },
+    }
     CACHES = {"default": _redis_cache, "presence": {**_redis_cache, "KEY_PREFIX": "presence"}}
 else:
     CACHES = {
@@ -180,6 +201,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Mail goes through its own queue, so a long digest run never holds up publishing, and mail
+# workers can be scaled (or throttled) apart from the rest. A worker started without
+# --queues consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("mail"))
+CELERY_TASK_ROUTES = {
+    name: {"queue": "mail"}
+    for name in (
+        "advisory.digests.tasks.send_digest_run",
+        "advisory.digests.tasks.send_retraction_notices",
+        "advisory.digests.tasks.send_subscription_confirmation",
+        "advisory.workflow.tasks.notify_brief_event",
+        "advisory.workflow.tasks.notify_comment_mention",
+        "advisory.workflow.tasks.remind_scenario_reviews",
+    )
+}
+# A worker that has not taken the beat's heartbeat off its queue for this long fails /readyz.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 CELERY_BEAT_SCHEDULE = {
     "publish-due-briefs": {
         "task": "advisory.workflow.tasks.publish_due_briefs",
@@ -194,6 +233,18 @@ CELERY_BEAT_SCHEDULE = {
     "remind-scenario-reviews": {
         "task": "advisory.workflow.tasks.remind_scenario_reviews",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "send-unsent-tasks": {
+        "task": "advisory.ops.tasks.send_unsent_tasks",
+        "schedule": crontab(minute="*"),
+    },
+    **{
+        f"heartbeat-{queue.name}": {
+            "task": "advisory.ops.tasks.record_heartbeat",
+            "schedule": 30.0,
+            "options": {"queue": queue.name, "expires": 30},
+        }
+        for queue in CELERY_TASK_QUEUES
     },
 }
 
@@ -240,6 +291,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so an
+# injected <script> or style attribute does nothing. A template that needs an inline block
+# marks it with request.csp_nonce; pages showing an email's HTML allow inline styles
+# (advisory/lib/csp.py). Brief images may come from any HTTPS host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -266,12 +336,9 @@ SPECTACULAR_SETTINGS = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Axes reports failures and lockouts as warnings; its INFO lines repeat every sign-in.
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# Plain text for people (the demo), one JSON object a line for a log collector (production).
+# Every line of a request carries its request id, every line of a task its task id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: use plain or json.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))

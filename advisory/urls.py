@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from advisory.accounts import two_factor
 from advisory.briefs import admin_views as tradecraft_views
 from advisory.digests import views as digest_views
+from advisory.ops import views as ops_views
 from advisory.workflow import admin_views as review_views
 
 admin.site.site_header = "Advisory desk"
@@ -10,6 +12,10 @@ admin.site.site_title = "Advisory"
 admin.site.index_title = "Desk"
 
 urlpatterns = [
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("admin/operations/", ops_views.operations, name="operations"),
+    path("admin/two-factor/", two_factor.two_factor, name="two-factor"),
     path("admin/outbox/", digest_views.outbox, name="outbox"),
     path("admin/outbox/<str:key>/", digest_views.outbox_detail, name="outbox-detail"),
     path("admin/review-queue/", review_views.review_queue, name="review-queue"),

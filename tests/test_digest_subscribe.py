@@ -551,7 +551,11 @@ def test_the_confirmation_email_is_queued_only_when_the_request_commits(
     from advisory.digests import tasks
 
     queued: list[int] = []
-    monkeypatch.setattr(tasks.send_subscription_confirmation, "delay", queued.append)
+    monkeypatch.setattr(
+        tasks.send_subscription_confirmation,
+        "apply_async",
+        lambda args, **options: queued.append(*args),
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         subscription = subscription_request(
             email="ext@example.com", preferences=Preferences("weekly")

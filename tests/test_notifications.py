@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +19,7 @@ from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Brief
 from advisory.briefs.services import brief_create, brief_update
 from advisory.lib.email import render_email, send_email
+from advisory.ops import queueing
 from advisory.workflow import notifications
 from advisory.workflow import services as workflow
 from advisory.workflow.models import AuditEvent
@@ -190,8 +192,12 @@ def test_send_email_keeps_one_message_id_and_returns_it() -> None:
 def queued(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     """What the services hand to Celery, recorded instead of sent to the broker."""
     calls: dict[str, list[int]] = {"events": [], "comments": []}
-    monkeypatch.setattr(notify_brief_event, "delay", calls["events"].append)
-    monkeypatch.setattr(notify_comment_mention, "delay", calls["comments"].append)
+    kinds = {notify_brief_event.name: "events", notify_comment_mention.name: "comments"}
+
+    def record(task: Task, args: list[int], *, queue: str = "") -> None:
+        calls[kinds[task.name]].extend(args)
+
+    monkeypatch.setattr(queueing, "task_send", record)
     return calls
 
 

@@ -66,6 +66,7 @@ class UserAdmin(AuthUserAdmin):
                     "membership_link",
                     "is_active",
                     "is_staff",
+                    "two_factor_required",
                     "is_superuser",
                     "groups",
                     "user_permissions",

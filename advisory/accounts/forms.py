@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from advisory.lib.email import absolute_url, render_email, send_email
@@ -20,7 +21,19 @@ class SignInForm(AuthenticationForm):
             "case-sensitive) and try again, or reset your password."
         ),
         "inactive": "This account is closed. Contact the desk if you need it back.",
+        "two_factor": (
+            "This account signs in with an authenticator code: sign in at the desk's sign-in "
+            "page (/admin/login/), which asks for it."
+        ),
     }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        # Imported here: two_factor imports the services, which import this app's models.
+        from advisory.accounts.two_factor import confirmed_device
+
+        if confirmed_device(user) is not None:
+            raise ValidationError(self.error_messages["two_factor"], code="two_factor")
 
 
 class PasswordResetRequestForm(PasswordResetForm):

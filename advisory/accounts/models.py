@@ -9,6 +9,11 @@ class User(AbstractUser):
         max_length=150, blank=True, help_text="Name shown on briefs; defaults to the full name."
     )
     bio = models.TextField(blank=True, help_text="Author biography shown under briefs.")
+    two_factor_required = models.BooleanField(
+        default=False,
+        help_text="Staff only: the admin opens only after this user has set up an authenticator "
+        "app, and asks for its code at every sign-in.",
+    )
 
     class Meta:
         constraints = [

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from taggit.models import Tag
 
 from advisory.accounts.models import (
@@ -244,3 +245,38 @@ def feed_key_used(*, user: User) -> None:
         key.last_used_at is None or now - key.last_used_at > datetime.timedelta(minutes=1)
     ):
         FeedKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+def two_factor_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm the authenticator app the user has just set up, if `token` is its current code.
+
+    Any other device of theirs is removed: one authenticator per person, the one just proved.
+    """
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor)
+        if not device.verify_token(token):
+            return False
+        TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_event_record(actor=actor, verb="two_factor.enabled", target=actor)
+    return True
+
+
+def two_factor_disable(*, actor: User) -> None:
+    """Remove the user's authenticator; refused while a desk admin requires it of them."""
+    with transaction.atomic():
+        if actor.two_factor_required:
+            raise ValidationError("A desk admin requires two-factor sign-in of this account.")
+        TOTPDevice.objects.filter(user=actor).delete()
+        audit_event_record(actor=actor, verb="two_factor.disabled", target=actor)
+
+
+def two_factor_device_pending(*, actor: User) -> TOTPDevice:
+    """The authenticator the user is setting up: kept until they prove it with a code, so
+    reloading the set-up page shows the same QR code."""
+    with transaction.atomic():
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=actor, confirmed=False, defaults={"name": "Authenticator app"}
+        )
+    return device

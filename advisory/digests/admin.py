@@ -27,6 +27,7 @@ from advisory.digests.compose import digest_preview
 from advisory.digests.models import DeliveryStatus, DigestRun, Subscription
 from advisory.digests.selectors import CountedRun, digest_runs_counted, run_deliveries
 from advisory.digests.services import digest_test_send, subscription_unsubscribe
+from advisory.lib.csp import email_preview_styles
 
 DELIVERY_LOG_PAGE = 50
 
@@ -117,7 +118,7 @@ class SubscriptionAdmin(_ReadOnlyAdmin):
         return [
             path(
                 "<int:object_id>/preview/",
-                self.admin_site.admin_view(self.preview_view),
+                self.admin_site.admin_view(email_preview_styles(self.preview_view)),
                 name=f"{info}_preview",
             ),
             path(

@@ -1,5 +1,6 @@
 """Sending a run: claim deliveries, choose and render each one's briefs, hand it over once."""
 
+import logging
 import smtplib
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,8 @@ from advisory.lib.smtp import (
     is_transient,
     message_bytes,
 )
+
+logger = logging.getLogger(__name__)
 
 Claimed = TypeVar("Claimed", Delivery, RetractionNotice)
 
@@ -259,6 +262,13 @@ def _deliver_group(
         if not isinstance(error, smtplib.SMTPException | OSError):
             raise error
         transient, bounce = _failure(error)
+        logger.warning(
+            "delivery %s failed (%s): %s",
+            key,
+            "will retry" if transient else "given up",
+            error,
+            extra={"delivery_id": key, "transient": transient},
+        )
         delivery_failed(
             delivery=by_key[key][0], error=str(error), transient=transient, bounce=bounce
         )

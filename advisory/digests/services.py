@@ -36,6 +36,7 @@ from advisory.digests.models import (
 from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.entities.models import Entity, Region
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
+from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.services import audit_event_record
 
 
@@ -675,8 +676,7 @@ def subscription_request(*, email: str, preferences: Preferences) -> Subscriptio
         # tasks.py imports this module: import the task only when it is used.
         from advisory.digests.tasks import send_subscription_confirmation
 
-        subscription_id = subscription.pk
-        transaction.on_commit(lambda: send_subscription_confirmation.delay(subscription_id))
+        task_enqueue_on_commit(send_subscription_confirmation, subscription.pk)
     audit_event_record(
         actor=None,
         verb="subscription.requested",

@@ -1,3 +1,5 @@
+import logging
+
 from celery import Task, shared_task
 from django.db.models import Q
 from django.utils import timezone
@@ -9,7 +11,10 @@ from advisory.digests.services import (
     digest_runs_create,
     subscription_confirmation_send,
 )
+from advisory.ops.logs import log_context
 from advisory.workflow.tasks import mail_task
+
+logger = logging.getLogger(__name__)
 
 # Far shorter than the broker's visibility timeout (an hour): a task that dies is redelivered
 # long before anyone would wait for it, and one that lives never is.
@@ -52,7 +57,9 @@ def _again(task: Task, *args: int) -> None:
 @shared_task(bind=True, acks_late=True, time_limit=SEND_BUDGET_SECONDS * 5)
 def send_digest_run(self: Task, run_id: int) -> dict[str, int]:
     """Send what is pending in the run for a minute, then hand the rest to a fresh task."""
-    progress = run_deliver(run_id=run_id, time_budget=SEND_BUDGET_SECONDS)
+    with log_context(run_id=run_id):
+        progress = run_deliver(run_id=run_id, time_budget=SEND_BUDGET_SECONDS)
+        logger.info("digest run %s: %s", run_id, _counts(progress))
     if not progress.finished:
         _again(self, run_id)
     return _counts(progress)
@@ -61,7 +68,9 @@ def send_digest_run(self: Task, run_id: int) -> dict[str, int]:
 @shared_task(bind=True, acks_late=True, time_limit=SEND_BUDGET_SECONDS * 5)
 def send_retraction_notices(self: Task, brief_id: int) -> dict[str, int]:
     """Tell everyone a digest brought the retracted brief to, as a run's deliveries are sent."""
-    progress = retraction_notices_deliver(brief_id=brief_id, time_budget=SEND_BUDGET_SECONDS)
+    with log_context(brief_id=brief_id):
+        progress = retraction_notices_deliver(brief_id=brief_id, time_budget=SEND_BUDGET_SECONDS)
+        logger.info("retraction notices of brief %s: %s", brief_id, _counts(progress))
     if not progress.finished:
         _again(self, brief_id)
     return _counts(progress)

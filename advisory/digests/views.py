@@ -28,6 +28,7 @@ from advisory.digests.services import (
     subscription_save,
     subscription_unsubscribe,
 )
+from advisory.lib.csp import email_preview_styles
 from advisory.lib.outbox import outbox_message, outbox_messages
 
 
@@ -50,6 +51,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@email_preview_styles
 def outbox_detail(request: HttpRequest, key: str) -> HttpResponse:
     folder = _folder()
     message = outbox_message(folder, key) if folder else None

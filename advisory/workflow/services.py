@@ -30,6 +30,7 @@ from advisory.briefs.selectors import (
     snapshot_estimative_flags,
     snapshot_proposed_judgments,
 )
+from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.models import AuditEvent, Comment
 from advisory.workflow.notifications import (
     NOTIFIED_VERBS,
@@ -81,8 +82,8 @@ def _notify_on_commit(event: AuditEvent) -> None:
     # tasks.py imports this module (publish_due_briefs): import the task only when it is used.
     from advisory.workflow.tasks import notify_brief_event
 
-    # robust: a broker outage is logged, and must not turn a committed move into an error.
-    transaction.on_commit(partial(notify_brief_event.delay, event.pk), robust=True)
+    # A broker outage must not turn a committed move into an error, nor lose the emails.
+    task_enqueue_on_commit(notify_brief_event, event.pk)
 
 
 class TransitionRefused(ValidationError):
@@ -591,7 +592,7 @@ def comment_add(
         # Imported here for the reason given in _notify_on_commit.
         from advisory.workflow.tasks import notify_comment_mention
 
-        transaction.on_commit(partial(notify_comment_mention.delay, comment.pk), robust=True)
+        task_enqueue_on_commit(notify_comment_mention, comment.pk)
     return comment
 
 

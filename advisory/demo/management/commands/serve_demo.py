@@ -26,8 +26,10 @@ class Command(BaseCommand):
         for key in ("data_folder_in", "control_folder"):
             if key in broker_options:
                 Path(str(broker_options[key])).mkdir(parents=True, exist_ok=True)
+        # Production's gunicorn settings (deploy/gunicorn.conf.py), on the demo's address.
+        config = settings.BASE_DIR / "deploy" / "gunicorn.conf.py"
         web = [sys.executable, "-m", "gunicorn", "advisory.wsgi:application", "--bind", bind]
-        web += ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
+        web += ["--config", str(config), "--workers", "2", "--threads", "4"]
         worker = [
             sys.executable,
             "-m",
