@@ -215,6 +215,7 @@ CELERY_TASK_ROUTES = {
         "advisory.digests.tasks.send_subscription_confirmation",
         "advisory.workflow.tasks.notify_brief_event",
         "advisory.workflow.tasks.notify_comment_mention",
+        "advisory.workflow.tasks.remind_scenario_reviews",
     )
 }
 # A worker that has not taken the beat's heartbeat off its queue for this long fails /readyz.
@@ -227,6 +228,12 @@ CELERY_BEAT_SCHEDULE = {
     "create-digest-runs": {
         "task": "advisory.digests.tasks.create_digest_runs",
         "schedule": crontab(minute="*"),
+    },
+    # Once a day: a scenario's reminder is sent once per review date, so a later run (a retry,
+    # a second beat by mistake) sends nothing again.
+    "remind-scenario-reviews": {
+        "task": "advisory.workflow.tasks.remind_scenario_reviews",
+        "schedule": crontab(hour=6, minute=0),
     },
     "send-unsent-tasks": {
         "task": "advisory.ops.tasks.send_unsent_tasks",
@@ -262,6 +269,14 @@ else:
 DIGEST_SMTP_CONNECTIONS = env.int("DIGEST_SMTP_CONNECTIONS", default=8)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Advisory <desk@advisory.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Analytic tradecraft: the one likelihood scale judgments are written on (advisory/briefs/
+# scales.py): "phia" (the UK PHIA Probability Yardstick) or "icd203" (US ICD 203).
+LIKELIHOOD_SCALE = env.str("LIKELIHOOD_SCALE", default="phia")
+if LIKELIHOOD_SCALE not in ("phia", "icd203"):
+    raise ImproperlyConfigured(
+        f"LIKELIHOOD_SCALE is {LIKELIHOOD_SCALE!r}: it must be 'phia' or 'icd203'."
+    )
 
 # Security. Production sets SECURE_SSL_REDIRECT and the cookie flags through the environment;
 # `manage.py check --deploy` with the values of deploy/env.example reports nothing.

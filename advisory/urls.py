@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from advisory.accounts import two_factor
+from advisory.briefs import admin_views as tradecraft_views
 from advisory.digests import views as digest_views
 from advisory.ops import views as ops_views
 from advisory.workflow import admin_views as review_views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/outbox/", digest_views.outbox, name="outbox"),
     path("admin/outbox/<str:key>/", digest_views.outbox_detail, name="outbox-detail"),
     path("admin/review-queue/", review_views.review_queue, name="review-queue"),
+    path("admin/track-record/", tradecraft_views.track_record, name="track-record"),
     path(
         "admin/briefs/brief/<int:object_id>/revisions/",
         review_views.brief_revisions,

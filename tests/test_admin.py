@@ -240,7 +240,15 @@ def test_writer_saves_a_new_brief_with_its_inlines(writer_client: Client, writer
         data,
         add_page,
         "sources",
-        [{"title": "Militia report", "publisher": "Reuters", "url": "https://example.org/r"}],
+        [
+            {
+                "title": "Militia report",
+                "publisher": "Reuters",
+                "url": "https://example.org/r",
+                "reliability": "B",
+                "credibility": "2",
+            }
+        ],
     )
     add_rows(
         data,
@@ -261,6 +269,7 @@ def test_writer_saves_a_new_brief_with_its_inlines(writer_client: Client, writer
     assert list(brief.authors.all()) == [writer]
     source = Source.objects.get(brief=brief)
     assert (source.title, source.publisher) == ("Militia report", "Reuters")
+    assert (source.reliability, source.credibility) == ("B", 2)
     mention = Mention.objects.get(brief=brief)
     assert (mention.entity, mention.role) == (maliki, "subject")
     event = AuditEvent.objects.get(verb="brief.created")

@@ -91,7 +91,13 @@ def test_the_admin_works_under_the_policy(live_server: LiveServer, page: Page) -
     expect(page.locator(".select2-results__option", has_text="Nuri al-Maliki")).to_be_visible()
     page.keyboard.press("Escape")
 
-    for path in ("/admin/", "/admin/review-queue/", "/admin/operations/", "/admin/two-factor/"):
+    for path in (
+        "/admin/",
+        "/admin/review-queue/",
+        "/admin/track-record/",
+        "/admin/operations/",
+        "/admin/two-factor/",
+    ):
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("#content")).to_be_visible()
     expect(page.locator(".two-factor-qr svg")).to_be_visible()

@@ -1,10 +1,22 @@
+import datetime
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
 from advisory.accounts.models import Membership, Organisation, Role
-from advisory.briefs.models import Brief, BriefKind, BriefStatus, Mention
+from advisory.briefs.models import (
+    Brief,
+    BriefKind,
+    BriefStatus,
+    JudgmentChange,
+    JudgmentResolution,
+    KeyJudgment,
+    Mention,
+    Scenario,
+    Source,
+)
 from advisory.entities.models import Alias, Designation, Entity, Relationship
 from advisory.lib.markdown import render_markdown
 from advisory.workflow.models import AuditEvent
@@ -60,3 +72,27 @@ def test_load_demo_builds_the_desk_and_is_idempotent() -> None:
     maliki = Entity.objects.get(name="Nuri al-Maliki")
     assert maliki.aliases.filter(name="Nouri al-Maliki").exists()
     assert AuditEvent.objects.filter(verb="brief.created").count() == briefs.count()
+
+
+def test_the_demo_shows_the_desks_tradecraft() -> None:
+    call_command("load_demo", verbosity=0)
+
+    assert not Source.objects.filter(reliability="").exists(), "every demo source is graded"
+    assert Source.objects.filter(reliability="F", credibility=6).exists()
+    assert not KeyJudgment.objects.filter(likelihood="").exists(), "every judgment is rated"
+    assert set(KeyJudgment.objects.values_list("confidence", flat=True)) == {
+        "high",
+        "moderate",
+        "low",
+    }
+    assert KeyJudgment.objects.filter(sources__isnull=False).exists()
+    assert KeyJudgment.objects.exclude(assumptions="").exists()
+    scenario = Scenario.objects.filter(review_on__lt=datetime.date.today()).get()
+    assert len(scenario.indicators.splitlines()) >= 3
+    # A judgment re-rated in a published update, with the reason clients read.
+    change = JudgmentChange.objects.exclude(previous_likelihood="").get()
+    assert (change.previous_likelihood, change.likelihood) == ("likely", "highly_likely")
+    assert change.reason.startswith("No attack has been claimed")
+    outcomes = set(JudgmentResolution.objects.values_list("outcome", flat=True))
+    assert outcomes == {"happened", "did_not_happen"}
+    assert JudgmentResolution.objects.count() >= 5

@@ -238,7 +238,7 @@ def test_the_history_lists_every_event_in_words_with_reasons_and_revisions(desk:
         "Requested changes",
         "Claimed the review (due 1 May 2031 09:30)",
         "Submitted for review",
-        "Replaced key judgments, sources and entity links",
+        "Replaced key judgments, sources, scenarios and entity links",
         "Edited (body)",
     ]
     assert words[-1] == "Created the brief"

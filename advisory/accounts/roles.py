@@ -11,6 +11,7 @@ _WRITER = {
     "briefs.briefauthor": ("add", "change", "delete", "view"),
     "briefs.keyjudgment": ("add", "change", "delete", "view"),
     "briefs.source": ("add", "change", "delete", "view"),
+    "briefs.scenario": ("add", "change", "delete", "view"),
     "briefs.mention": ("add", "change", "delete", "view"),
     "briefs.series": ("view",),
     "briefs.correctionnote": ("view",),

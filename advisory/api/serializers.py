@@ -242,6 +242,72 @@ class SourceSerializer(serializers.Serializer[Any]):
     url = serializers.CharField()
     published_on = serializers.DateField(allow_null=True)
     note = serializers.CharField()
+    number = serializers.IntegerField(help_text="The source's place in the list, from 1.")
+    grade = serializers.CharField(
+        source="grade.code",
+        allow_null=True,
+        default=None,
+        help_text="Admiralty grade: source reliability A–F and information credibility 1–6 "
+        "(F and 6: cannot be judged); null for a source cited before grading.",
+    )
+    grade_meaning = serializers.CharField(source="grade.meaning", allow_null=True, default=None)
+
+
+class LikelihoodSerializer(serializers.Serializer[Any]):
+    scale = serializers.CharField(source="scale.code", help_text="phia or icd203.")
+    term = serializers.CharField(source="term.code")
+    # Declared fields leave the class's attributes, so this does not hide `Field.label`.
+    label = serializers.CharField()  # type: ignore[assignment]
+    low = serializers.IntegerField(source="term.low", help_text="Percent, included.")
+    high = serializers.IntegerField(source="term.high", help_text="Percent, included.")
+
+
+class JudgmentStepSerializer(serializers.Serializer[Any]):
+    published_at = serializers.DateTimeField(help_text="From when clients read it so.")
+    likelihood = LikelihoodSerializer(allow_null=True)
+    confidence = serializers.CharField(help_text="The confidence level's label, or empty.")
+    previous_likelihood = LikelihoodSerializer(allow_null=True)
+    previous_confidence = serializers.CharField()
+    reason = serializers.CharField(help_text="What changed and why, in the desk's words.")
+
+
+class JudgmentSerializer(serializers.Serializer[Any]):
+    statement = serializers.CharField()
+    likelihood = LikelihoodSerializer(
+        allow_null=True, help_text="Null for a judgment written before the scale was adopted."
+    )
+    confidence = serializers.CharField(help_text="high, moderate, low, or empty.")
+    assumptions = serializers.ListField(child=serializers.CharField())
+    sources = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="source_numbers",
+        help_text="The `number` of each source that supports the judgment.",
+    )
+    history = JudgmentStepSerializer(many=True)
+
+
+class ScaleTermSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    low = serializers.IntegerField()
+    high = serializers.IntegerField()
+
+
+class ScaleSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    terms = ScaleTermSerializer(many=True)
+
+
+class ScenarioSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField()
+    description = serializers.CharField()
+    drivers = serializers.ListField(child=serializers.CharField())
+    likelihood = LikelihoodSerializer(allow_null=True)
+    indicators = serializers.ListField(
+        child=serializers.CharField(), help_text="Signposts to watch."
+    )
+    review_on = serializers.DateField(allow_null=True)
 
 
 class CorrectionSerializer(serializers.Serializer[Any]):
@@ -277,6 +343,17 @@ class BriefDetailSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(), source="reading.key_judgments"
     )
     sources = SourceSerializer(many=True, source="reading.sources")
+    judgments = JudgmentSerializer(
+        many=True,
+        source="reading.key_judgments",
+        help_text="The key judgments with likelihood, confidence, evidence and history.",
+    )
+    likelihood_scales = ScaleSerializer(
+        many=True,
+        source="reading.likelihood_scales",
+        help_text="The scales the judgments and scenarios are written on, with every term.",
+    )
+    scenarios = ScenarioSerializer(many=True, source="reading.scenarios")
     entities = BriefEntitySerializer(many=True)
     corrections = CorrectionSerializer(many=True, source="reading.corrections")
     url = serializers.SerializerMethodField(help_text="The brief's page in the portal.")

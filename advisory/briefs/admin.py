@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.accounts.admin import acting_user, adopt_saved
 from advisory.accounts.selectors import user_role
+from advisory.briefs.estimative import estimative_flags
 from advisory.briefs.importers import DocumentError, read_document
 from advisory.briefs.models import (
     Brief,
@@ -36,20 +37,26 @@ from advisory.briefs.models import (
     BriefStatus,
     KeyJudgment,
     Mention,
+    Scenario,
     Series,
     Source,
 )
 from advisory.briefs.presence import brief_editors_heartbeat
+from advisory.briefs.scales import active_scale, source_grade
 from advisory.briefs.selectors import (
+    ProposedJudgment,
     brief_audit_events,
     brief_authors_listed,
     brief_changes_since,
+    brief_estimative_review,
     brief_reading,
     brief_reading_draft,
     brief_regions_listed,
     brief_tags_listed,
     briefs_in_region,
     briefs_with_bylines,
+    judgment_change_problems,
+    live_snapshot,
     preview_links_of,
 )
 from advisory.briefs.services import (
@@ -129,18 +136,182 @@ class BriefAuthorInline(admin.TabularInline):
     verbose_name_plural = "authors (whoever creates a brief is its first author)"
 
 
-class KeyJudgmentInline(admin.TabularInline):
+def _likelihood_field(label: str) -> forms.ChoiceField:
+    """A likelihood chosen from the desk's scale, each term with its range."""
+    scale = active_scale()
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", "---------"), *scale.choices],
+        help_text=f"A term of the {scale.name}.",
+    )
+
+
+class KeyJudgmentForm(forms.ModelForm):
+    """A judgment rated on the desk's scale: a likelihood term and a confidence level."""
+
+    class Meta:
+        model = KeyJudgment
+        fields = (
+            "statement",
+            "likelihood",
+            "confidence",
+            "sources",
+            "assumptions",
+            "change_reason",
+            "position",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["likelihood"] = _likelihood_field("Likelihood")
+        # A judgment written before the scale existed may stay unrated until a writer rates
+        # it (review lists it); every other judgment is rated.
+        unrated_before = self.instance.pk is not None and not self.instance.likelihood
+        self.fields["likelihood"].required = not unrated_before
+        self.fields["confidence"].required = not unrated_before
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("likelihood")) != bool(cleaned.get("confidence")):
+            self.add_error(None, "Give the judgment both a likelihood and a confidence level.")
+        # The term was chosen from the desk's scale: the record names that scale beside it.
+        self.instance.scale = active_scale().code if cleaned.get("likelihood") else ""
+        return cleaned
+
+
+class KeyJudgmentFormSet(forms.BaseInlineFormSet):
+    """Refuses to save a change of a published judgment's likelihood or confidence that does not
+    say what changed and why; the whole page comes back with what the writer typed."""
+
+    def clean(self) -> None:
+        super().clean()
+        brief = self.instance
+        if brief.pk is None or brief.live_revision_id is None:
+            return
+        forms_by_pk: dict[int, forms.ModelForm] = {}
+        proposed = []
+        for form in self.forms:
+            if form.instance.pk is None or not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            data = form.cleaned_data
+            forms_by_pk[form.instance.pk] = form
+            proposed.append(
+                ProposedJudgment(
+                    pk=form.instance.pk,
+                    scale=form.instance.scale,
+                    likelihood=data["likelihood"],
+                    confidence=data["confidence"],
+                    change_reason=data.get("change_reason") or "",
+                )
+            )
+        problems = judgment_change_problems(live=live_snapshot(brief), proposed=proposed)
+        for pk, message in problems.items():
+            forms_by_pk[pk].add_error("change_reason", message)
+
+
+class GradedSourcesField(forms.ModelMultipleChoiceField):
+    """Sources offered as evidence, each with its grade."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        grade = source_grade(obj.reliability, obj.credibility)
+        return f"{grade or 'ungraded'} · {obj.title}"
+
+
+class KeyJudgmentInline(admin.StackedInline):
     model = KeyJudgment
-    fields = ("statement", "position")
+    form = KeyJudgmentForm
+    formset = KeyJudgmentFormSet
     extra = 1
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if db_field.name == "sources":
+            # The evidence is among this brief's own sources, as saved: a source added in the
+            # same edit is offered once the brief is saved.
+            brief_id = (request.resolver_match.kwargs if request.resolver_match else {}).get(
+                "object_id"
+            )
+            kwargs["queryset"] = (
+                Source.objects.filter(brief_id=brief_id) if brief_id else Source.objects.none()
+            )
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            kwargs["help_text"] = (
+                "The brief's sources that support the judgment (save first to cite a new one)."
+            )
+            kwargs["form_class"] = GradedSourcesField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class SourceForm(forms.ModelForm):
+    """A source with its Admiralty grade, both halves of it."""
+
+    url = forms.URLField(required=False, max_length=1000, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = (
+            "title",
+            "publisher",
+            "url",
+            "published_on",
+            "reliability",
+            "credibility",
+            "note",
+            "position",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A source cited before grading existed may stay ungraded until a writer grades it.
+        ungraded_before = self.instance.pk is not None and not self.instance.reliability
+        self.fields["reliability"].required = not ungraded_before
+        self.fields["credibility"].required = not ungraded_before
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("reliability")) != bool(cleaned.get("credibility")):
+            self.add_error(
+                None, "Grade both the source's reliability and the information's credibility."
+            )
+        return cleaned
 
 
 class SourceInline(admin.TabularInline):
     model = Source
-    fields = ("title", "publisher", "url", "published_on", "note", "position")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    form = SourceForm
     extra = 1
+
+
+class ScenarioForm(forms.ModelForm):
+    class Meta:
+        model = Scenario
+        fields = (
+            "title",
+            "likelihood",
+            "description",
+            "drivers",
+            "indicators",
+            "review_on",
+            "position",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["likelihood"] = _likelihood_field("Likelihood")
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        self.instance.scale = active_scale().code if cleaned.get("likelihood") else ""
+        return cleaned
+
+
+class ScenarioInline(admin.StackedInline):
+    model = Scenario
+    form = ScenarioForm
+    extra = 0
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
 
 class MentionInline(admin.TabularInline):
@@ -196,6 +367,10 @@ class PreviewLinkForm(forms.Form):
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action])
     reason = forms.CharField(required=False, max_length=5000)
+    # Approving with estimative-language flags: the editor ticks that they read them, for the
+    # revision whose flags the page showed.
+    acknowledge_flags = forms.BooleanField(required=False)
+    flags_revision = forms.IntegerField(required=False, min_value=1)
     correction_note = forms.CharField(required=False, max_length=5000)
     publish_at = forms.DateTimeField(required=False)
 
@@ -229,7 +404,8 @@ class BriefAdmin(admin.ModelAdmin):
     search_fields = ("title", "summary", "body", "slug")
     ordering = ("-modified_at",)
     autocomplete_fields = ("regions", "series")
-    inlines = (BriefAuthorInline, KeyJudgmentInline, SourceInline, MentionInline)
+    # Sources come before the judgments that cite them.
+    inlines = (BriefAuthorInline, SourceInline, KeyJudgmentInline, ScenarioInline, MentionInline)
     readonly_fields = (
         "slug",
         "word_count",
@@ -446,7 +622,12 @@ class BriefAdmin(admin.ModelAdmin):
             kind=data["kind"] or BriefKind.ANALYSIS,
             author=acting_user(request),
         )
-        response = TemplateResponse(request, "briefs/preview.html", {"brief": reading})
+        flags = estimative_flags(data["body"], scale=active_scale())
+        response = TemplateResponse(
+            request,
+            "briefs/preview.html",
+            {"brief": reading, "flags": flags, "scale": active_scale()},
+        )
         response["X-Robots-Tag"] = "noindex"
         return response
 
@@ -506,6 +687,8 @@ class BriefAdmin(admin.ModelAdmin):
                 "preview_links": preview_links_of(brief),
                 "now_for_links": timezone.now(),
                 "may_share_previews": user_role(acting_user(request)) in EDITOR_ROLES,
+                "estimative": brief_estimative_review(brief),
+                "scale": active_scale(),
             }
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), **workflow_context}
@@ -528,7 +711,14 @@ class BriefAdmin(admin.ModelAdmin):
                 case Action.REQUEST_CHANGES:
                     workflow.brief_request_changes(actor=actor, brief=brief, reason=data["reason"])
                 case Action.APPROVE:
-                    workflow.brief_approve(actor=actor, brief=brief, override_reason=data["reason"])
+                    workflow.brief_approve(
+                        actor=actor,
+                        brief=brief,
+                        override_reason=data["reason"],
+                        flags_acknowledged_for=(
+                            data["flags_revision"] if data["acknowledge_flags"] else None
+                        ),
+                    )
                 case Action.SCHEDULE:
                     if data["publish_at"] is None:
                         raise workflow.TransitionRefused("Give the date and time to publish.")

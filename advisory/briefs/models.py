@@ -1,3 +1,6 @@
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -6,7 +9,16 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier
+from advisory.briefs.scales import SCALES, Confidence, Credibility, Reliability
 from advisory.lib.markdown import reading_minutes
+
+
+def _likelihood_valid(*, allow_unrated: bool) -> Q:
+    """A (scale, likelihood) pair naming a term of that scale; or, if allowed, both empty."""
+    conditions = [Q(scale=scale.code, likelihood__in=scale.codes) for scale in SCALES.values()]
+    if allow_unrated:
+        conditions.append(Q(scale="", likelihood=""))
+    return reduce(operator.or_, conditions)
 
 
 class Series(models.Model):
@@ -230,9 +242,79 @@ class BriefAuthor(models.Model):
         return str(self.author)
 
 
+class Source(models.Model):
+    """A source the brief cites, graded on the Admiralty (NATO) system."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    # Empty only for sources cited before grading existed; the desk's forms require a grade.
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        blank=True,
+        help_text="How far the source has proved reliable. F: no basis to judge.",
+    )
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility.choices,
+        null=True,
+        blank=True,
+        help_text="How far this information is borne out. 6: no basis to judge.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["brief", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(reliability="", credibility__isnull=True)
+                # NULL IN (…) is unknown, which a check lets through: say NOT NULL outright.
+                | Q(
+                    reliability__in=Reliability.values,
+                    credibility__isnull=False,
+                    credibility__in=Credibility.values,
+                ),
+                name="source_graded_whole",
+                violation_error_message="Grade both the source's reliability and the "
+                "information's credibility, or neither.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class KeyJudgment(models.Model):
+    """A judgment the brief stands by: how likely, how confident, on what evidence.
+
+    The likelihood is a term of the scale named beside it (`advisory.briefs.scales`). Both are
+    empty only for judgments written before the scale existed; the desk's forms require them.
+    """
+
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="key_judgments")
     statement = models.TextField()
+    scale = models.CharField(max_length=10, blank=True, editable=False)
+    likelihood = models.CharField(max_length=30, blank=True)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    sources = models.ManyToManyField(
+        Source,
+        blank=True,
+        related_name="judgments",
+        help_text="The evidence: sources of this brief that support the judgment.",
+    )
+    assumptions = models.TextField(
+        blank=True,
+        help_text="What the judgment takes for granted without evidence, one per line.",
+    )
+    change_reason = models.TextField(
+        "what changed and why",
+        blank=True,
+        help_text="Required when an update changes the likelihood or confidence clients read.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -241,31 +323,154 @@ class KeyJudgment(models.Model):
             models.CheckConstraint(
                 condition=~Q(statement=""), name="key_judgment_statement_not_empty"
             ),
+            models.CheckConstraint(
+                condition=_likelihood_valid(allow_unrated=True),
+                name="key_judgment_likelihood_on_its_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence="") | Q(confidence__in=Confidence.values),
+                name="key_judgment_confidence_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.statement[:80]
 
 
-class Source(models.Model):
-    """A source the brief cites."""
+class Scenario(models.Model):
+    """A way events may go: what drives it, how likely, the signposts that it is happening."""
 
-    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="sources")
-    title = models.CharField(max_length=500)
-    publisher = models.CharField(max_length=255, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
-    published_on = models.DateField(null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="scenarios")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    drivers = models.TextField(blank=True, help_text="What would bring it about, one per line.")
+    scale = models.CharField(max_length=10, editable=False)
+    likelihood = models.CharField(max_length=30)
+    indicators = models.TextField(
+        "signposts and indicators",
+        blank=True,
+        help_text="What to watch for that would show it unfolding, one per line.",
+    )
+    review_on = models.DateField(
+        help_text="When the desk looks at it again; the brief's editor is reminded that day."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["brief", "position", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="scenario_title_not_empty"),
+            models.CheckConstraint(
+                condition=_likelihood_valid(allow_unrated=False),
+                name="scenario_likelihood_on_its_scale",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class ScenarioReviewReminder(models.Model):
+    """The reminder that a scenario's review date has come: one per scenario and date."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="reminders")
+    review_on = models.DateField()
+    recipients = models.JSONField(default=list, help_text="The addresses written to.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "review_on"], name="scenario_reminder_once_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} · review {self.review_on}"
+
+
+class JudgmentChange(models.Model):
+    """A published judgment's likelihood or confidence as clients read it from one version on.
+
+    Written when a version goes live, for each judgment that is new in it or whose likelihood
+    or confidence differs from the version before, with the writer's reason: the judgment's
+    history that clients see. Kept when the judgment is later deleted.
+    """
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="judgment_changes")
+    revision = models.ForeignKey(BriefRevision, on_delete=models.PROTECT, related_name="+")
+    judgment_pk = models.PositiveIntegerField(help_text="The KeyJudgment's id; it may be gone.")
+    statement = models.TextField()
+    scale = models.CharField(max_length=10, blank=True)
+    likelihood = models.CharField(max_length=30, blank=True)
+    confidence = models.CharField(max_length=10, blank=True)
+    previous_scale = models.CharField(max_length=10, blank=True)
+    previous_likelihood = models.CharField(max_length=30, blank=True)
+    previous_confidence = models.CharField(max_length=10, blank=True)
+    reason = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["brief", "judgment_pk", "published_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "judgment_pk"], name="judgment_change_once_per_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement[:60]} · {self.likelihood} from {self.published_at:%Y-%m-%d}"
+
+
+class Outcome(models.TextChoices):
+    HAPPENED = "happened", "Happened"
+    DID_NOT_HAPPEN = "did_not_happen", "Did not happen"
+    UNRESOLVABLE = "unresolvable", "Cannot be resolved"
+
+
+class JudgmentResolution(models.Model):
+    """What came of a published judgment, as an editor found: the desk's track record.
+
+    It keeps the judgment as clients read it when resolved (statement, scale, likelihood,
+    confidence), so the record stands if the judgment is later edited or deleted.
+    """
+
+    judgment = models.OneToOneField(
+        KeyJudgment, null=True, on_delete=models.SET_NULL, related_name="resolution"
+    )
+    brief = models.ForeignKey(Brief, on_delete=models.PROTECT, related_name="resolutions")
+    revision = models.ForeignKey(
+        BriefRevision,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The published version whose judgment was resolved.",
+    )
+    statement = models.TextField()
+    scale = models.CharField(max_length=10)
+    likelihood = models.CharField(max_length=30)
+    confidence = models.CharField(max_length=10, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True, help_text="What happened, and how the desk knows.")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-resolved_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="resolution_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=_likelihood_valid(allow_unrated=False),
+                name="resolution_likelihood_on_its_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement[:60]}: {self.get_outcome_display()}"
 
 
 class CorrectionNote(models.Model):

@@ -6,6 +6,7 @@ transaction, under their row lock: a brief and what clients read of it never dis
 
 import datetime
 import uuid
+from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
@@ -16,12 +17,14 @@ from advisory.briefs.models import (
     Brief,
     BriefAuthor,
     BriefRevision,
+    JudgmentChange,
     Mention,
     Publication,
     PublicationEntity,
     PublicationRegion,
     PublicationTag,
 )
+from advisory.briefs.readings import snapshot_judgments
 from advisory.lib.markdown import render_markdown
 
 SEARCH_CONFIG = "english"
@@ -63,7 +66,10 @@ def publication_write(
     brief's own regions, tags and entity links are the revision's.
     """
     snapshot = revision.snapshot
-    first = not Publication.objects.filter(brief=brief).exists()
+    previous: dict[str, Any] | None = (
+        Publication.objects.filter(brief=brief).values_list("revision__snapshot", flat=True).first()
+    )
+    first = previous is None
     bylines = BriefAuthor.objects.filter(brief=brief).select_related("author")
     regions = list(brief.regions.all())
     tags = list(brief.tags.all())
@@ -104,8 +110,51 @@ def publication_write(
         for m in Mention.objects.filter(brief=brief)
     )
     _search_vector_set(publication, body=snapshot["body"])
+    _judgment_changes_record(brief=brief, revision=revision, previous=previous, now=now)
     _publications_changed()
     return publication
+
+
+def _rating(item: dict[str, Any] | None) -> tuple[str, str, str]:
+    if item is None:
+        return "", "", ""
+    return item.get("scale") or "", item.get("likelihood") or "", item.get("confidence") or ""
+
+
+def _judgment_changes_record(
+    *,
+    brief: Brief,
+    revision: BriefRevision,
+    previous: dict[str, Any] | None,
+    now: datetime.datetime,
+) -> None:
+    """Add to each judgment's history the rating clients now read, where it is new or differs
+    from the version they read before, with the writer's reason for a change."""
+    before = {item["id"]: item for item in snapshot_judgments(previous or {}) if item.get("id")}
+    changes = []
+    for item in snapshot_judgments(revision.snapshot):
+        pk = item.get("id")
+        rating, earlier = _rating(item), _rating(before.get(pk))
+        if not pk or rating == earlier or not any(rating):
+            continue
+        changes.append(
+            JudgmentChange(
+                brief=brief,
+                revision=revision,
+                judgment_pk=pk,
+                statement=item.get("statement") or "",
+                scale=rating[0],
+                likelihood=rating[1],
+                confidence=rating[2],
+                previous_scale=earlier[0],
+                previous_likelihood=earlier[1],
+                previous_confidence=earlier[2],
+                # A first rating has nothing to explain; a change carries the writer's reason.
+                reason=(item.get("change_reason") or "").strip() if any(earlier) else "",
+                published_at=now,
+            )
+        )
+    JudgmentChange.objects.bulk_create(changes, ignore_conflicts=True)
 
 
 def publication_retract(*, brief: Brief, notice: str, now: datetime.datetime) -> None:

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,16 +14,33 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier, User
+from advisory.briefs.calibration import Calibration, ResolvedForecast, calibration
+from advisory.briefs.estimative import Flag, estimative_flags
 from advisory.briefs.models import (
     Brief,
     BriefAuthor,
     BriefKind,
     BriefRevision,
     CorrectionNote,
+    JudgmentChange,
+    JudgmentResolution,
+    KeyJudgment,
     Mention,
     MentionRole,
-    Source,
 )
+from advisory.briefs.readings import (
+    JudgmentReading,
+    RecordedChange,
+    ScenarioReading,
+    SourceCitation,
+    TradecraftParts,
+    confidence_label,
+    likelihood_of,
+    snapshot_judgments,
+    snapshot_readings,
+    with_history,
+)
+from advisory.briefs.scales import LikelihoodScale, active_scale
 from advisory.entities.models import Entity, Region
 from advisory.lib.diff import FieldChange, snapshot_diff
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
@@ -51,7 +69,7 @@ class SeriesPlace:
 
 
 @dataclass(frozen=True)
-class BriefReading:
+class BriefReading(TradecraftParts):
     """Everything `briefs/_brief_body.html` shows, resolved up front so rendering runs no query."""
 
     title: str
@@ -64,11 +82,12 @@ class BriefReading:
     word_count: int
     reading_minutes: int
     body_html: SafeString
-    key_judgments: tuple[str, ...]
-    sources: tuple[Source, ...]
+    key_judgments: tuple[JudgmentReading, ...]
+    sources: tuple[SourceCitation, ...]
     published_at: datetime.datetime | None
     updated_at: datetime.datetime | None
     entities: tuple[EntityLink, ...] = ()
+    scenarios: tuple[ScenarioReading, ...] = ()
     series: SeriesPlace | None = None
     corrections: tuple[CorrectionNote, ...] = ()
     retraction_notice: str = ""
@@ -91,16 +110,44 @@ def brief_snapshot(brief: Brief) -> dict[str, Any]:
         "regions": sorted(brief.regions.values_list("name", flat=True)),
         "tags": sorted(brief.tags.values_list("name", flat=True)),
         "authors": [b.author.byline for b in brief.bylines.select_related("author")],
-        "key_judgments": list(brief.key_judgments.values_list("statement", flat=True)),
+        "key_judgments": [
+            {
+                "id": judgment.pk,
+                "statement": judgment.statement,
+                "scale": judgment.scale,
+                "likelihood": judgment.likelihood,
+                "confidence": judgment.confidence,
+                "assumptions": judgment.assumptions,
+                "sources": sorted(source.pk for source in judgment.sources.all()),
+                "change_reason": judgment.change_reason,
+            }
+            for judgment in brief.key_judgments.prefetch_related("sources")
+        ],
         "sources": [
             {
+                "id": source.pk,
                 "title": source.title,
                 "publisher": source.publisher,
                 "url": source.url,
                 "published_on": source.published_on.isoformat() if source.published_on else None,
                 "note": source.note,
+                "reliability": source.reliability,
+                "credibility": source.credibility,
             }
             for source in brief.sources.all()
+        ],
+        "scenarios": [
+            {
+                "id": scenario.pk,
+                "title": scenario.title,
+                "description": scenario.description,
+                "drivers": scenario.drivers,
+                "scale": scenario.scale,
+                "likelihood": scenario.likelihood,
+                "indicators": scenario.indicators,
+                "review_on": scenario.review_on.isoformat(),
+            }
+            for scenario in brief.scenarios.all()
         ],
         "mentions": [
             {
@@ -224,6 +271,7 @@ def brief_reading_draft(
             updated_at=None,
         )
     bylines = BriefAuthor.objects.filter(brief=brief).select_related("author")
+    judgments, sources, scenarios = snapshot_readings(brief_snapshot(brief))
     return BriefReading(
         title=title,
         slug=brief.slug,
@@ -235,8 +283,9 @@ def brief_reading_draft(
         word_count=words,
         reading_minutes=reading_minutes(words),
         body_html=body_html,
-        key_judgments=tuple(brief.key_judgments.values_list("statement", flat=True)),
-        sources=tuple(brief.sources.all()),
+        key_judgments=brief_judgments_with_history(brief, judgments),
+        sources=sources,
+        scenarios=scenarios,
         published_at=brief.published_at,
         updated_at=brief.content_updated_at,
         entities=tuple(
@@ -247,6 +296,30 @@ def brief_reading_draft(
         corrections=tuple(brief.corrections.all()),
         retraction_notice=brief.retraction_notice,
     )
+
+
+def recorded_changes(brief_ids: list[int]) -> list[RecordedChange]:
+    """The published changes of the judgments of these briefs, in one query."""
+    return [
+        RecordedChange(**row)
+        for row in JudgmentChange.objects.filter(brief_id__in=brief_ids).values(
+            "judgment_pk",
+            "published_at",
+            "scale",
+            "likelihood",
+            "confidence",
+            "previous_scale",
+            "previous_likelihood",
+            "previous_confidence",
+            "reason",
+        )
+    ]
+
+
+def brief_judgments_with_history(
+    brief: Brief, judgments: tuple[JudgmentReading, ...]
+) -> tuple[JudgmentReading, ...]:
+    return with_history(judgments, recorded_changes([brief.pk]))
 
 
 def _series_place(brief: Brief) -> SeriesPlace | None:
@@ -297,3 +370,153 @@ def preview_link_resolve(token: str) -> PreviewLink | None:
 
 def preview_links_of(brief: Brief) -> list[PreviewLink]:
     return list(brief.preview_links.select_related("created_by", "revoked_by"))
+
+
+# --- Analytic tradecraft ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedJudgment:
+    """A judgment as it is about to be saved: what the change rule compares with clients'."""
+
+    pk: int | None
+    scale: str
+    likelihood: str
+    confidence: str
+    change_reason: str
+
+
+def _rating_words(scale: str, likelihood: str, confidence: str) -> str:
+    parts = [str(likelihood_of(scale, likelihood) or "no likelihood")]
+    parts.append(confidence_label(confidence).lower() or "no confidence level")
+    return ", ".join(parts)
+
+
+def judgment_change_problems(
+    *, live: Mapping[str, Any] | None, proposed: Iterable[ProposedJudgment]
+) -> dict[int, str]:
+    """Judgments whose likelihood or confidence would change from what clients read without a
+    reason, keyed by judgment id, each with what to tell the writer.
+
+    A reason must say what changed this time: the one published with the judgment's previous
+    change does not count again. Judgments clients read unrated, or not at all, need none.
+    """
+    if live is None:
+        return {}
+    published = {item["id"]: item for item in snapshot_judgments(live) if item.get("id")}
+    problems: dict[int, str] = {}
+    for judgment in proposed:
+        before = published.get(judgment.pk) if judgment.pk is not None else None
+        if judgment.pk is None or before is None:
+            continue
+        was = (
+            before.get("scale") or "",
+            before.get("likelihood") or "",
+            before.get("confidence") or "",
+        )
+        now = (judgment.scale, judgment.likelihood, judgment.confidence)
+        if not (was[1] or was[2]) or was == now:
+            continue
+        reason = judgment.change_reason.strip()
+        if not reason:
+            problems[judgment.pk] = (
+                f"Clients read this judgment as “{_rating_words(*was)}”: say what changed and "
+                f"why before it becomes “{_rating_words(*now)}”."
+            )
+        elif reason == (before.get("change_reason") or "").strip():
+            problems[judgment.pk] = (
+                "That reason was published with this judgment's last change: say what "
+                "changed this time, and why."
+            )
+    return problems
+
+
+def snapshot_proposed_judgments(snapshot: Mapping[str, Any]) -> list[ProposedJudgment]:
+    return [
+        ProposedJudgment(
+            pk=item.get("id"),
+            scale=item.get("scale") or "",
+            likelihood=item.get("likelihood") or "",
+            confidence=item.get("confidence") or "",
+            change_reason=item.get("change_reason") or "",
+        )
+        for item in snapshot_judgments(snapshot)
+    ]
+
+
+def live_snapshot(brief: Brief) -> dict[str, Any] | None:
+    """The snapshot of the revision clients read, if the brief is live."""
+    if brief.live_revision_id is None:
+        return None
+    snapshot: dict[str, Any] = (
+        BriefRevision.objects.filter(pk=brief.live_revision_id)
+        .values_list("snapshot", flat=True)
+        .get()
+    )
+    return snapshot
+
+
+def snapshot_estimative_flags(snapshot: Mapping[str, Any], scale: LikelihoodScale) -> list[Flag]:
+    """The language check over a revision's body and key judgments."""
+    flags = estimative_flags(snapshot.get("body") or "", scale=scale, field="body")
+    for number, item in enumerate(snapshot_judgments(snapshot), start=1):
+        flags += estimative_flags(
+            item.get("statement") or "", scale=scale, field=f"key judgment {number}"
+        )
+    return flags
+
+
+@dataclass(frozen=True)
+class EstimativeReview:
+    """The language check of the revision an editor would approve, and the parts written
+    before the scale and grading existed that nobody has rated or graded since (by number)."""
+
+    revision: int | None
+    flags: list[Flag]
+    unrated_judgments: tuple[int, ...] = ()
+    ungraded_sources: tuple[int, ...] = ()
+
+
+def brief_estimative_review(brief: Brief) -> EstimativeReview:
+    latest = brief.revisions.order_by("-number").only("number", "snapshot").first()
+    if latest is None:
+        return EstimativeReview(revision=None, flags=[])
+    judgments, sources, _ = snapshot_readings(latest.snapshot)
+    return EstimativeReview(
+        revision=latest.number,
+        flags=snapshot_estimative_flags(latest.snapshot, active_scale()),
+        unrated_judgments=tuple(
+            number
+            for number, judgment in enumerate(judgments, start=1)
+            if judgment.likelihood is None
+        ),
+        ungraded_sources=tuple(source.number for source in sources if source.grade is None),
+    )
+
+
+def judgments_open(*, limit: int = 50) -> list[KeyJudgment]:
+    """Rated judgments of live briefs with no outcome yet, oldest publication first."""
+    return list(
+        KeyJudgment.objects.filter(
+            brief__publication__isnull=False,
+            brief__publication__retracted_at__isnull=True,
+            resolution__isnull=True,
+        )
+        .exclude(likelihood="")
+        .select_related("brief")
+        .order_by("brief__published_at", "brief_id", "position", "pk")[:limit]
+    )
+
+
+def resolutions_listed(*, limit: int = 50) -> list[JudgmentResolution]:
+    return list(JudgmentResolution.objects.select_related("brief", "resolved_by")[:limit])
+
+
+def desk_calibration() -> Calibration:
+    """The desk's calibration table and Brier score over every resolved judgment."""
+    return calibration(
+        ResolvedForecast(scale, likelihood, outcome)
+        for scale, likelihood, outcome in JudgmentResolution.objects.values_list(
+            "scale", "likelihood", "outcome"
+        )
+    )

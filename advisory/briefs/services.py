@@ -9,25 +9,38 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisory.accounts.models import AccessTier, User
+from advisory.accounts.selectors import user_role
 from advisory.briefs.models import (
     Brief,
     BriefAuthor,
     BriefKind,
     BriefRevision,
     BriefStatus,
+    JudgmentResolution,
     KeyJudgment,
     Mention,
     MentionOrigin,
+    Outcome,
+    Scenario,
     Series,
     Source,
 )
 from advisory.briefs.publication import publication_remove, publication_write
-from advisory.briefs.selectors import brief_snapshot, preview_token_hash, snapshot_hash
+from advisory.briefs.readings import snapshot_judgments
+from advisory.briefs.scales import Confidence, active_scale
+from advisory.briefs.selectors import (
+    ProposedJudgment,
+    brief_snapshot,
+    judgment_change_problems,
+    live_snapshot,
+    preview_token_hash,
+    snapshot_hash,
+)
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
 from advisory.workflow.models import PreviewLink
-from advisory.workflow.services import audit_event_record
+from advisory.workflow.services import EDITOR_ROLES, audit_event_record
 
 
 class EditConflict(ValidationError):
@@ -288,6 +301,59 @@ class SourceSpec:
     url: str = ""
     published_on: datetime.date | None = None
     note: str = ""
+    # The Admiralty grade; both empty for a source imported ungraded.
+    reliability: str = ""
+    credibility: int | None = None
+
+
+@dataclass(frozen=True)
+class JudgmentSpec:
+    """A key judgment, rated on the desk's scale; `sources` are places in the brief's list of
+    sources (0 for the first)."""
+
+    statement: str
+    likelihood: str
+    confidence: str
+    assumptions: str = ""
+    sources: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    title: str
+    likelihood: str
+    review_on: datetime.date
+    description: str = ""
+    drivers: str = ""
+    indicators: str = ""
+
+
+def _on_desk_scale(likelihood: str, *, what: str) -> str:
+    """The desk's scale code, once the term is known to be one of its terms."""
+    scale = active_scale()
+    if scale.term(likelihood) is None:
+        raise ValidationError(
+            f"“{likelihood}” is not a term of the {scale.name}: choose {what}'s likelihood "
+            f"from {', '.join(term.label for term in scale.terms)}."
+        )
+    return scale.code
+
+
+def _judgment(brief: Brief, spec: "JudgmentSpec | str", position: int) -> KeyJudgment:
+    if isinstance(spec, str):
+        # A statement imported without a rating stays unrated until the writer rates it.
+        return KeyJudgment(brief=brief, statement=spec.strip(), position=position)
+    if spec.confidence not in Confidence.values:
+        raise ValidationError(f"“{spec.confidence}” is not a confidence level.")
+    return KeyJudgment(
+        brief=brief,
+        statement=spec.statement.strip(),
+        scale=_on_desk_scale(spec.likelihood, what="a judgment"),
+        likelihood=spec.likelihood,
+        confidence=spec.confidence,
+        assumptions=spec.assumptions.strip(),
+        position=position,
+    )
 
 
 @transaction.atomic
@@ -295,20 +361,19 @@ def brief_parts_replace(
     *,
     actor: User | None,
     brief: Brief,
-    key_judgments: Sequence[str],
+    key_judgments: Sequence[JudgmentSpec | str],
     sources: Sequence[SourceSpec],
     mentions: Sequence[tuple[Entity, str]],
     mention_origin: str = MentionOrigin.CONFIRMED,
+    scenarios: Sequence[ScenarioSpec] = (),
 ) -> None:
-    """Replace a brief's key judgments, sources and entity links in one go (imports, demo)."""
+    """Replace a brief's key judgments, sources, scenarios and entity links in one go
+    (imports, demo). A judgment given as a plain statement is kept unrated."""
     KeyJudgment.objects.filter(brief=brief).delete()
     Source.objects.filter(brief=brief).delete()
     Mention.objects.filter(brief=brief).delete()
-    KeyJudgment.objects.bulk_create(
-        KeyJudgment(brief=brief, statement=statement.strip(), position=position)
-        for position, statement in enumerate(key_judgments)
-    )
-    Source.objects.bulk_create(
+    Scenario.objects.filter(brief=brief).delete()
+    saved_sources = Source.objects.bulk_create(
         Source(
             brief=brief,
             title=spec.title,
@@ -316,9 +381,37 @@ def brief_parts_replace(
             url=spec.url,
             published_on=spec.published_on,
             note=spec.note,
+            reliability=spec.reliability,
+            credibility=spec.credibility,
             position=position,
         )
         for position, spec in enumerate(sources)
+    )
+    judgments = KeyJudgment.objects.bulk_create(
+        _judgment(brief, spec, position) for position, spec in enumerate(key_judgments)
+    )
+    for judgment, spec in zip(judgments, key_judgments, strict=True):
+        if isinstance(spec, JudgmentSpec) and spec.sources:
+            try:
+                judgment.sources.set([saved_sources[place] for place in spec.sources])
+            except IndexError:
+                raise ValidationError(
+                    f"A judgment cites source {max(spec.sources) + 1}, but the brief has "
+                    f"{len(saved_sources)}."
+                ) from None
+    Scenario.objects.bulk_create(
+        Scenario(
+            brief=brief,
+            title=spec.title.strip(),
+            description=spec.description.strip(),
+            drivers=spec.drivers.strip(),
+            scale=_on_desk_scale(spec.likelihood, what="a scenario"),
+            likelihood=spec.likelihood,
+            indicators=spec.indicators.strip(),
+            review_on=spec.review_on,
+            position=position,
+        )
+        for position, spec in enumerate(scenarios)
     )
     Mention.objects.bulk_create(
         Mention(brief=brief, entity=entity, role=role, origin=mention_origin)
@@ -331,9 +424,122 @@ def brief_parts_replace(
         data={
             "key_judgments": len(key_judgments),
             "sources": len(sources),
+            "scenarios": len(scenarios),
             "mentions": len(mentions),
         },
     )
+
+
+class JudgmentChangeUnexplained(ValidationError):
+    """A published judgment's likelihood or confidence would change without a reason."""
+
+
+@transaction.atomic
+def key_judgment_revise(
+    *,
+    actor: User,
+    judgment: KeyJudgment,
+    likelihood: str,
+    confidence: str,
+    change_reason: str = "",
+    statement: str | None = None,
+) -> KeyJudgment:
+    """Re-rate a key judgment (and reword it), recording the brief's new revision.
+
+    When clients read the judgment rated otherwise, the writer must say what changed and why:
+    without a reason the change is refused and nothing is saved.
+    """
+    brief = Brief.objects.select_for_update().get(pk=judgment.brief_id)
+    judgment = KeyJudgment.objects.select_for_update().get(pk=judgment.pk)
+    if confidence not in Confidence.values:
+        raise ValidationError(f"“{confidence}” is not a confidence level.")
+    scale = _on_desk_scale(likelihood, what="a judgment")
+    problems = judgment_change_problems(
+        live=live_snapshot(brief),
+        proposed=[ProposedJudgment(judgment.pk, scale, likelihood, confidence, change_reason)],
+    )
+    if problems:
+        raise JudgmentChangeUnexplained(problems[judgment.pk])
+    before = {"likelihood": judgment.likelihood, "confidence": judgment.confidence}
+    judgment.scale, judgment.likelihood, judgment.confidence = scale, likelihood, confidence
+    judgment.change_reason = change_reason.strip()
+    if statement is not None:
+        judgment.statement = statement.strip()
+    judgment.full_clean(exclude=["brief"])
+    judgment.save()
+    brief.last_edited_by = actor
+    brief.save(update_fields=["last_edited_by", "modified_at"])
+    audit_event_record(
+        actor=actor,
+        verb="brief.judgment_revised",
+        target=brief,
+        reason=judgment.change_reason,
+        data={
+            "judgment": judgment.pk,
+            "from": before,
+            "to": {"likelihood": likelihood, "confidence": confidence},
+        },
+    )
+    brief_revision_record(actor=actor, brief=brief)
+    judgment.refresh_from_db()
+    return judgment
+
+
+class ResolutionRefused(ValidationError):
+    """The judgment cannot be resolved; the message says why."""
+
+
+@transaction.atomic
+def judgment_resolve(
+    *, actor: User, judgment: KeyJudgment, outcome: str, note: str = ""
+) -> JudgmentResolution:
+    """Record what came of a published judgment: the desk's track record.
+
+    Only editors resolve, only judgments clients read rated in a live brief, and the record
+    keeps the judgment as clients read it then. Resolving it again corrects the outcome.
+    """
+    if user_role(actor) not in EDITOR_ROLES:
+        raise ResolutionRefused("Only editors resolve judgments.")
+    if outcome not in Outcome.values:
+        raise ResolutionRefused(f"“{outcome}” is not an outcome: choose one from the list.")
+    brief = Brief.objects.select_for_update().get(pk=judgment.brief_id)
+    live, live_revision_id = live_snapshot(brief), brief.live_revision_id
+    if live is None or live_revision_id is None or brief.retracted_at is not None:
+        raise ResolutionRefused("Only judgments of a live brief are resolved.")
+    published = next(
+        (item for item in snapshot_judgments(live) if item.get("id") == judgment.pk), None
+    )
+    if published is None or not published.get("likelihood"):
+        raise ResolutionRefused(
+            "Clients do not read this judgment with a likelihood: publish it rated first."
+        )
+    existing = JudgmentResolution.objects.select_for_update().filter(judgment=judgment).first()
+    resolution = existing or JudgmentResolution(judgment=judgment, brief=brief)
+    previous = existing.outcome if existing is not None else None
+    resolution.revision_id = live_revision_id
+    resolution.statement = published.get("statement") or ""
+    resolution.scale = published.get("scale") or ""
+    resolution.likelihood = published["likelihood"]
+    resolution.confidence = published.get("confidence") or ""
+    resolution.outcome = outcome
+    resolution.note = note.strip()
+    resolution.resolved_by = actor
+    resolution.resolved_at = timezone.now()
+    resolution.full_clean(exclude=["judgment", "brief", "revision", "resolved_by"])
+    resolution.save()
+    audit_event_record(
+        actor=actor,
+        verb="brief.judgment_resolved",
+        target=brief,
+        reason=resolution.note,
+        data={
+            "judgment": judgment.pk,
+            "likelihood": resolution.likelihood,
+            "outcome": outcome,
+            "previous_outcome": previous,
+        },
+    )
+    return resolution
 
 
 @transaction.atomic
@@ -343,12 +549,14 @@ def brief_back_catalogue_status_set(
     brief: Brief,
     status: str,
     published_at: datetime.datetime | None = None,
+    updated_at: datetime.datetime | None = None,
 ) -> Brief:
     """Give a brief loaded from a back catalogue (or the demo) the status it already had.
 
     This is not the editorial workflow: it records that the brief arrived with that status,
     its latest revision already reviewed and, if published, live, so that its review history
-    is understood to lie outside Advisory.
+    is understood to lie outside Advisory. `updated_at` is when a published brief's latest
+    version went live, if after its first publication.
     """
     status = BriefStatus(status)
     latest = brief.revisions.order_by("-number").first()
@@ -356,7 +564,7 @@ def brief_back_catalogue_status_set(
         raise ValidationError("Record the brief's revision before giving it a status.")
     brief.status = status
     brief.published_at = published_at
-    brief.content_updated_at = None
+    brief.content_updated_at = updated_at if status == BriefStatus.PUBLISHED else None
     reviewed = status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED, BriefStatus.PUBLISHED)
     brief.approved_hash = latest.content_hash if reviewed else ""
     brief.live_revision = latest if status == BriefStatus.PUBLISHED else None
@@ -375,7 +583,9 @@ def brief_back_catalogue_status_set(
         ]
     )
     if status == BriefStatus.PUBLISHED:
-        publication_write(brief=brief, revision=latest, now=published_at or timezone.now())
+        publication_write(
+            brief=brief, revision=latest, now=updated_at or published_at or timezone.now()
+        )
     else:
         publication_remove(brief=brief)
     audit_event_record(

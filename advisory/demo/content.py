@@ -1810,10 +1810,40 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "published",
         "body": _BODY_DISARMAMENT,
         "key_judgments": [
-            "A partial, largely declaratory disarmament agreement between the government and Iran-aligned factions is likely before the end of 2026.",
-            "Any such agreement will highly likely leave the PMF chain of command, brigade structure and payroll under faction control.",
-            "Claimed attacks on US-linked targets will probably decline while talks continue, but the factions' ability to remobilise will remain intact.",
-            "There is a realistic possibility that Kata'ib Hezbollah stays outside any formal arrangement while tacitly observing its terms.",
+            {
+                "statement": "A partial, largely declaratory disarmament agreement between the government and Iran-aligned factions is likely before the end of 2026.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [1],
+                "assumptions": "Washington keeps its financial pressure on Baghdad until the end of the year.\nNo US-Iran escalation interrupts the talks.",
+            },
+            {
+                "statement": "Any such agreement will highly likely leave the PMF chain of command, brigade structure and payroll under faction control.",
+                "likelihood": "highly_likely",
+                "confidence": "high",
+                "sources": [0, 1],
+                "assumptions": "The 2016 PMF law stays as it is.",
+            },
+            {
+                "statement": "Claimed attacks on US-linked targets are likely to decline while talks continue, but the factions' ability to remobilise will remain intact.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [1],
+                "update": {
+                    "statement": "Claimed attacks on US-linked targets will highly likely stay low while talks continue, but the factions' ability to remobilise will remain intact.",
+                    "likelihood": "highly_likely",
+                    "confidence": "moderate",
+                    "reason": "No attack has been claimed under a front name since mid-September, and two faction leaders have tied the pause to the talks in public: we now rate a continued decline highly likely.",
+                    "at": "2026-10-20T08:00:00+00:00",
+                },
+            },
+            {
+                "statement": "There is a realistic possibility that Kata'ib Hezbollah stays outside any formal arrangement while tacitly observing its terms.",
+                "likelihood": "realistic_possibility",
+                "confidence": "low",
+                "sources": [2],
+                "assumptions": "Kata'ib Hezbollah's leadership keeps to the line Tehran has set since the spring.",
+            },
         ],
         "sources": [
             {
@@ -1821,18 +1851,42 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "Government of Iraq",
                 "url": None,
                 "published_on": None,
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "Iraq and Iran outlook, June 2026",
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2026-06-02",
+                "reliability": "B",
+                "credibility": 2,
             },
             {
                 "title": "Foreign Terrorist Organizations",
                 "publisher": "US Department of State",
                 "url": "https://www.state.gov/foreign-terrorist-organizations/",
                 "published_on": None,
+                "reliability": "A",
+                "credibility": 1,
+            },
+        ],
+        "scenarios": [
+            {
+                "title": "A deal on paper, capability intact",
+                "likelihood": "likely",
+                "description": "The government and the factions announce an agreement on heavy weapons that changes where they are stored, not who controls them.",
+                "drivers": "US pressure on Iraq's access to dollars\nAsa'ib Ahl al-Haq's stake in ministries and contracts\nTehran's preference for a quiet Iraq",
+                "indicators": "An inventory of drones and rockets shared with the government\nInspectors admitted to Jurf al-Sakhar\nPMF salaries moved off faction-held payroll lists",
+                "review_on": "2026-12-01",
+            },
+            {
+                "title": "Talks collapse after a strike on a faction leader",
+                "likelihood": "unlikely",
+                "description": "A targeted strike, by any party, ends the talks and brings back claimed attacks on US-linked sites.",
+                "drivers": "Israeli or US action against a senior commander\nA breakdown in US-Iran contacts",
+                "indicators": "Front names such as the Islamic Resistance in Iraq claiming attacks again\nFaction leaders leaving Baghdad for the south",
+                "review_on": "2027-01-15",
             },
         ],
         "mentions": [
@@ -1876,10 +1930,31 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "published",
         "body": _BODY_FOREIGN_FIGHTERS,
         "key_judgments": [
-            "Fatemiyoun and Zaynabiyoun fighters are likely present in Iraq in the low hundreds, concentrated at a few PMF-controlled sites in Diyala.",
-            "The IRGC Quds Force, not any Iraqi body, almost certainly directs their movements and tasks.",
-            "The foreign brigades are unlikely to change the security balance in Diyala on their own.",
-            "It is likely that their presence will be cited in any future US case for sanctions on PMF-linked entities.",
+            {
+                "statement": "Fatemiyoun and Zaynabiyoun fighters are likely present in Iraq in the low hundreds, concentrated at a few PMF-controlled sites in Diyala.",
+                "likelihood": "likely",
+                "confidence": "low",
+                "sources": [1],
+                "assumptions": "Most fighters who left Syria did not go home to Afghanistan or Pakistan.",
+            },
+            {
+                "statement": "The IRGC Quds Force, not any Iraqi body, almost certainly directs their movements and tasks.",
+                "likelihood": "almost_certain",
+                "confidence": "moderate",
+                "sources": [0, 1],
+            },
+            {
+                "statement": "The foreign brigades are unlikely to change the security balance in Diyala on their own.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [1],
+            },
+            {
+                "statement": "It is likely that their presence will be cited in any future US case for sanctions on PMF-linked entities.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [0],
+            },
         ],
         "sources": [
             {
@@ -1887,12 +1962,16 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "US Department of the Treasury",
                 "url": "https://home.treasury.gov/news/press-releases",
                 "published_on": "2019-01-24",
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "Iran's foreign brigades after Syria (client note)",
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2026-02-17",
+                "reliability": "B",
+                "credibility": 3,
             },
         ],
         "mentions": [
@@ -1936,10 +2015,30 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "published",
         "body": _BODY_DOLLARS,
         "key_judgments": [
-            "OFAC will likely designate further Iraqi companies linked to Iran-aligned factions within the next six months.",
-            "Direct US restrictions on the Central Bank of Iraq's dollar access are unlikely in the same period.",
-            "Regional correspondent banks will almost certainly continue de-risking Iraqi counterparties regardless of new designations.",
-            "There is a realistic possibility that pressure on exchange houses pushes faction revenue further into cash and gold.",
+            {
+                "statement": "OFAC will likely designate further Iraqi companies linked to Iran-aligned factions within the next six months.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [1, 2],
+            },
+            {
+                "statement": "Direct US restrictions on the Central Bank of Iraq's dollar access are unlikely in the same period.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [3],
+                "assumptions": "Washington still values the Sudani government as a partner.",
+            },
+            {
+                "statement": "Regional correspondent banks will almost certainly continue de-risking Iraqi counterparties regardless of new designations.",
+                "likelihood": "almost_certain",
+                "confidence": "high",
+                "sources": [3],
+            },
+            {
+                "statement": "There is a realistic possibility that pressure on exchange houses pushes faction revenue further into cash and gold.",
+                "likelihood": "realistic_possibility",
+                "confidence": "low",
+            },
         ],
         "sources": [
             {
@@ -1947,24 +2046,32 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "Federal Register",
                 "url": "https://www.federalregister.gov",
                 "published_on": "2020-01-10",
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "Treasury Sanctions Iraqi Militia Leader Connected to Serious Human Rights Abuse",
                 "publisher": "US Department of the Treasury",
                 "url": "https://home.treasury.gov/news/press-releases",
                 "published_on": "2021-01-08",
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "Specially Designated Nationals and Blocked Persons List",
                 "publisher": "Office of Foreign Assets Control",
                 "url": "https://ofac.treasury.gov",
                 "published_on": None,
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "Central Bank of Iraq",
                 "publisher": "Central Bank of Iraq",
                 "url": "https://cbi.iq",
                 "published_on": None,
+                "reliability": "B",
+                "credibility": 2,
             },
         ],
         "mentions": [
@@ -2006,9 +2113,36 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "published",
         "body": _BODY_FLASH,
         "key_judgments": [
-            "The cause of the explosions is unlikely to be independently established in the coming days.",
-            "Faction messaging blaming foreign actors is likely to intensify over the weekend.",
-            "There is a realistic possibility of retaliatory rhetoric aimed at US-linked sites, but an immediate attack is unlikely.",
+            {
+                "statement": "The cause of the explosions is unlikely to be independently established in the coming days.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [2],
+                "outcome": {
+                    "outcome": "did_not_happen",
+                    "note": "A week on, no independent account of the cause had appeared; the PMF statement spoke of technical factors without evidence.",
+                },
+            },
+            {
+                "statement": "Faction messaging blaming foreign actors is likely to intensify over the weekend.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [1],
+                "outcome": {
+                    "outcome": "happened",
+                    "note": "Faction channels blamed the United States and Israel daily from 21 to 23 November.",
+                },
+            },
+            {
+                "statement": "A retaliatory attack on US-linked sites within a week of the blasts is unlikely.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [0],
+                "outcome": {
+                    "outcome": "did_not_happen",
+                    "note": "No attack on a US-linked site was reported in the week after the blasts.",
+                },
+            },
         ],
         "sources": [
             {
@@ -2016,6 +2150,24 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2026-11-03",
+                "reliability": "B",
+                "credibility": 2,
+            },
+            {
+                "title": "Claims and counter-claims on faction-aligned channels, 19-20 November 2026",
+                "publisher": "Faction-aligned Telegram channels",
+                "url": None,
+                "published_on": "2026-11-20",
+                "reliability": "F",
+                "credibility": 6,
+            },
+            {
+                "title": "Statement on the Jurf al-Sakhar explosions",
+                "publisher": "Babil Operations Command",
+                "url": None,
+                "published_on": "2026-11-20",
+                "reliability": "C",
+                "credibility": 3,
             },
         ],
         "mentions": [
@@ -2046,10 +2198,40 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "published",
         "body": _BODY_WEEKLY,
         "key_judgments": [
-            "Iraq's 2027 spending plans are unlikely to pass parliament before December.",
-            "The PMF's budget allocation will likely be maintained or increased.",
-            "Significant unrest in Iran this week is unlikely, but a fuel-price decision would raise the risk sharply.",
-            "A Sadr intervention on the budget or on faction weapons is a realistic possibility and would be the main political wild card.",
+            {
+                "statement": "Iraq's 2027 spending plans are unlikely to pass parliament before December.",
+                "likelihood": "unlikely",
+                "confidence": "high",
+                "sources": [0],
+                "outcome": {
+                    "outcome": "did_not_happen",
+                    "note": "Parliament rose on 30 November without a vote on the 2027 plans.",
+                },
+            },
+            {
+                "statement": "The PMF's budget allocation will likely be maintained or increased.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [0],
+            },
+            {
+                "statement": "Significant unrest in Iran this week is unlikely, but a fuel-price decision would raise the risk sharply.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "outcome": {
+                    "outcome": "did_not_happen",
+                    "note": "No fuel-price decision was announced and no large protests were reported between 23 and 29 November.",
+                },
+            },
+            {
+                "statement": "A Sadr intervention on the budget or on faction weapons is a realistic possibility and would be the main political wild card.",
+                "likelihood": "realistic_possibility",
+                "confidence": "low",
+                "outcome": {
+                    "outcome": "happened",
+                    "note": "Sadr's office published a statement on the budget and the PMF payroll on 27 November.",
+                },
+            },
         ],
         "sources": [
             {
@@ -2057,18 +2239,24 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "Council of Representatives of Iraq",
                 "url": "https://parliament.iq",
                 "published_on": None,
+                "reliability": "A",
+                "credibility": 2,
             },
             {
                 "title": "Central Bank of Iraq",
                 "publisher": "Central Bank of Iraq",
                 "url": "https://cbi.iq",
                 "published_on": None,
+                "reliability": "B",
+                "credibility": 2,
             },
             {
                 "title": "Flash alert: Blasts reported at PMF storage site near Jurf al-Sakhar",
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2026-11-20",
+                "reliability": "B",
+                "credibility": 2,
             },
         ],
         "mentions": [
@@ -2107,10 +2295,31 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "in_review",
         "body": _BODY_QA,
         "key_judgments": [
-            "A return by Muqtada al-Sadr to street mobilisation within the next six months is a realistic possibility.",
-            "Such a return would most likely be triggered by a move to entrench the PMF or by an appointment seen as dictated from Tehran.",
-            "The Coordination Framework would likely respond with personnel concessions rather than policy change.",
-            "Armed clashes on the scale of August 2022 are unlikely but cannot be ruled out if protests reach the Green Zone.",
+            {
+                "statement": "A return by Muqtada al-Sadr to street mobilisation within the next six months is a realistic possibility.",
+                "likelihood": "realistic_possibility",
+                "confidence": "moderate",
+                "sources": [1],
+            },
+            {
+                "statement": "Such a return would most likely be triggered by a move to entrench the PMF or by an appointment seen as dictated from Tehran.",
+                "likelihood": "likely",
+                "confidence": "low",
+                "sources": [1],
+            },
+            {
+                "statement": "The Coordination Framework would likely respond with personnel concessions rather than policy change.",
+                "likelihood": "likely",
+                "confidence": "moderate",
+                "sources": [1],
+            },
+            {
+                "statement": "Armed clashes on the scale of August 2022 are unlikely but cannot be ruled out if protests reach the Green Zone.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [1],
+                "assumptions": "Saraya al-Salam stays under Sadr's direct control.",
+            },
         ],
         "sources": [
             {
@@ -2118,12 +2327,16 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "sistani.org",
                 "url": "https://www.sistani.org",
                 "published_on": None,
+                "reliability": "B",
+                "credibility": 2,
             },
             {
                 "title": "After the Green Zone clashes (client note)",
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2022-09-05",
+                "reliability": "B",
+                "credibility": 2,
             },
         ],
         "mentions": [
@@ -2162,9 +2375,23 @@ BRIEFS: list[dict[str, Any]] = [
         "status": "draft",
         "body": _BODY_PROFILE,
         "key_judgments": [
-            "Abu Fadak al-Mohammedawi is highly likely to remain the PMF's most powerful operational figure through 2027.",
-            "His replacement by a non-faction officer is unlikely without a broader settlement on the PMF's future.",
-            "He would likely be the custodian of any consolidated store of the factions' heavy weapons.",
+            {
+                "statement": "Abu Fadak al-Mohammedawi is highly likely to remain the PMF's most powerful operational figure through 2027.",
+                "likelihood": "highly_likely",
+                "confidence": "moderate",
+                "sources": [1],
+            },
+            {
+                "statement": "His replacement by a non-faction officer is unlikely without a broader settlement on the PMF's future.",
+                "likelihood": "unlikely",
+                "confidence": "moderate",
+                "sources": [1],
+            },
+            {
+                "statement": "He would likely be the custodian of any consolidated store of the factions' heavy weapons.",
+                "likelihood": "likely",
+                "confidence": "low",
+            },
         ],
         "sources": [
             {
@@ -2172,12 +2399,16 @@ BRIEFS: list[dict[str, Any]] = [
                 "publisher": "US Department of the Treasury",
                 "url": "https://home.treasury.gov/news/press-releases",
                 "published_on": "2021-01-08",
+                "reliability": "A",
+                "credibility": 1,
             },
             {
                 "title": "The PMF after Muhandis (client note)",
                 "publisher": "Advisory desk",
                 "url": None,
                 "published_on": "2020-03-10",
+                "reliability": "C",
+                "credibility": 3,
             },
         ],
         "mentions": [

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from advisory.accounts.models import AccessTier, Organisation, Role, User
@@ -21,12 +22,17 @@ from advisory.accounts.services import (
     user_create,
 )
 from advisory.briefs.models import Brief, Series
+from advisory.briefs.scales import PHIA, active_scale
 from advisory.briefs.services import (
+    JudgmentSpec,
+    ScenarioSpec,
     SourceSpec,
     brief_back_catalogue_status_set,
     brief_create,
     brief_parts_replace,
     brief_revision_record,
+    judgment_resolve,
+    key_judgment_revise,
 )
 from advisory.demo import content
 from advisory.digests.models import Frequency, Subscription
@@ -252,17 +258,30 @@ def _load_briefs(users: dict[str, User], entities: dict[str, Entity]) -> tuple[i
         brief_parts_replace(
             actor=authors[0],
             brief=brief,
-            key_judgments=spec.get("key_judgments", []),
+            key_judgments=[_judgment_spec(judgment) for judgment in spec["key_judgments"]],
             sources=[
                 SourceSpec(
                     title=source["title"],
                     publisher=source.get("publisher") or "",
                     url=source.get("url") or "",
                     published_on=_date(source.get("published_on")),
+                    reliability=source["reliability"],
+                    credibility=source["credibility"],
                 )
                 for source in spec.get("sources", [])
             ],
             mentions=[(entities[m["entity"]], m["role"]) for m in spec.get("mentions", [])],
+            scenarios=[
+                ScenarioSpec(
+                    title=scenario["title"],
+                    likelihood=_on_desk_scale(scenario["likelihood"]),
+                    review_on=datetime.date.fromisoformat(scenario["review_on"]),
+                    description=scenario.get("description", ""),
+                    drivers=scenario.get("drivers", ""),
+                    indicators=scenario.get("indicators", ""),
+                )
+                for scenario in spec.get("scenarios", [])
+            ],
         )
         brief_revision_record(actor=authors[0], brief=brief)
         if spec.get("status", "draft") != "draft":
@@ -275,8 +294,68 @@ def _load_briefs(users: dict[str, User], entities: dict[str, Entity]) -> tuple[i
                 status=spec["status"],
                 published_at=published_at if spec["status"] == "published" else None,
             )
+            if spec["status"] == "published":
+                _load_track_record(brief, spec, users, published_at)
         created += 1
     return created, kept
+
+
+def _on_desk_scale(phia_term: str) -> str:
+    """The demo rates on the PHIA yardstick; on another scale, the term nearest its meaning."""
+    term = PHIA.term(phia_term)
+    assert term is not None, phia_term
+    return active_scale().nearest(term.midpoint).code
+
+
+def _judgment_spec(judgment: dict[str, Any]) -> JudgmentSpec:
+    return JudgmentSpec(
+        statement=judgment["statement"],
+        likelihood=_on_desk_scale(judgment["likelihood"]),
+        confidence=judgment["confidence"],
+        assumptions=judgment.get("assumptions", ""),
+        sources=tuple(judgment.get("sources", ())),
+    )
+
+
+def _load_track_record(
+    brief: Brief,
+    spec: dict[str, Any],
+    users: dict[str, User],
+    published_at: datetime.datetime | None,
+) -> None:
+    """A published judgment re-rated in a later update, with its reason, and the outcomes the
+    desk has recorded: the brief's history and the desk's track record have something to show."""
+    judgments = list(brief.key_judgments.order_by("position", "pk"))
+    updates = [
+        (judgment, item["update"])
+        for judgment, item in zip(judgments, spec["key_judgments"], strict=True)
+        if "update" in item
+    ]
+    for judgment, update in updates:
+        key_judgment_revise(
+            actor=users[spec["authors"][0]],
+            judgment=judgment,
+            likelihood=_on_desk_scale(update["likelihood"]),
+            confidence=update["confidence"],
+            change_reason=update["reason"],
+            statement=update.get("statement"),
+        )
+    if updates:
+        brief_back_catalogue_status_set(
+            actor=users["editor"],
+            brief=brief,
+            status="published",
+            published_at=published_at,
+            updated_at=max(parse_datetime(update["at"]) or timezone.now() for _, update in updates),
+        )
+    for judgment, item in zip(judgments, spec["key_judgments"], strict=True):
+        if "outcome" in item:
+            judgment_resolve(
+                actor=users["editor"],
+                judgment=judgment,
+                outcome=item["outcome"]["outcome"],
+                note=item["outcome"]["note"],
+            )
 
 
 def load_demo(progress: Callable[[str], None]) -> list[DemoUser]:

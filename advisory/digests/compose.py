@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisory.briefs.models import BriefKind, Publication
+from advisory.briefs.readings import judgment_line
 from advisory.digests.models import Delivery, Frequency, RetractionNotice, Subscription
 from advisory.digests.rendering import DigestItem, digest_body
 from advisory.digests.selectors import subscription_publications, subscription_token
@@ -41,7 +42,7 @@ def digest_items(rows: Sequence[Publication]) -> list[DigestItem]:
             regions=tuple(region.name for region in row.regions.all()),
             published_at=row.published_at,
             updated=row.updated_at is not None and row.visible_at == row.updated_at,
-            key_judgments=tuple(getattr(row, "judgments", None) or ()),
+            key_judgments=tuple(map(judgment_line, getattr(row, "judgments", None) or ())),
         )
         for row in rows
     ]

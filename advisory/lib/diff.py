@@ -36,6 +36,7 @@ _LABELS = {
     "authors": "Authors",
     "mentions": "Mentions",
     "sources": "Sources",
+    "scenarios": "Scenarios",
 }
 _ITEM_NOUNS = {
     "key_judgments": "key judgment",
@@ -44,9 +45,11 @@ _ITEM_NOUNS = {
     "authors": "author",
     "mentions": "mention",
     "sources": "source",
+    "scenarios": "scenario",
 }
 _TEXT_FIELDS = ("title", "summary", "body")
-_SOURCE_FIELDS = ("title", "publisher", "url", "published_on", "note")
+_SOURCE_FIELDS = ("title", "publisher", "url", "published_on", "note", "reliability", "credibility")
+_SCENARIO_FIELDS = ("title", "description", "drivers", "likelihood", "indicators", "review_on")
 
 
 def _ends_line(previous: str, space: str) -> bool:
@@ -194,7 +197,54 @@ def _source(source: Mapping[str, Any]) -> _Item:
     # Without it, an edit to the note alone would read as a source removed and re-added as is.
     if values["note"]:
         shown.append(f"(note: {values['note']})")
+    if values["reliability"]:
+        shown.append(f"(grade {values['reliability']}{values['credibility']})")
     return tuple(values.values()), " ".join(part for part in shown if part)
+
+
+def _words(code: object) -> str:
+    """A stored code (a likelihood term, a confidence level) as words: "highly_likely" reads
+    "highly likely"."""
+    return str(code or "").replace("_", " ")
+
+
+def _scenario(scenario: Mapping[str, Any]) -> _Item:
+    values = {name: str(scenario.get(name) or "") for name in _SCENARIO_FIELDS}
+    shown = f"{values['title']} ({_words(values['likelihood'])}; review {values['review_on']})"
+    return tuple(values.values()), shown
+
+
+def _judgment_lines(snapshot: Mapping[str, Any]) -> list[str]:
+    """Each key judgment as one line of text: its statement, then its rating, assumptions,
+    supporting sources (by their place in the list) and the reason for a change; an older
+    snapshot's judgments are statements only."""
+    places = {
+        source.get("id"): number
+        for number, source in enumerate(_list(snapshot, "sources"), start=1)
+        if isinstance(source, Mapping)
+    }
+    lines = []
+    for judgment in _list(snapshot, "key_judgments"):
+        if not isinstance(judgment, Mapping):
+            lines.append(str(judgment))
+            continue
+        parts = [judgment.get("statement") or ""]
+        confidence = _words(judgment.get("confidence"))
+        rating = [
+            _words(judgment.get("likelihood")),
+            f"{confidence} confidence" if confidence else "",
+        ]
+        if any(rating):
+            parts.append(f"[{'; '.join(part for part in rating if part)}]")
+        if judgment.get("assumptions"):
+            parts.append(f"(assumes: {' / '.join(str(judgment['assumptions']).splitlines())})")
+        cited = sorted(places[pk] for pk in judgment.get("sources") or () if pk in places)
+        if cited:
+            parts.append(f"(sources {', '.join(map(str, cited))})")
+        if judgment.get("change_reason"):
+            parts.append(f"(why it changed: {judgment['change_reason']})")
+        lines.append(" ".join(parts))
+    return lines
 
 
 def _missing_from(items: Sequence[_Item], other: Sequence[_Item]) -> tuple[str, ...]:
@@ -271,7 +321,7 @@ def snapshot_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldC
     """
     changes = [
         *(_text_change(field, _text(old, field), _text(new, field)) for field in _TEXT_FIELDS),
-        _judgments_change(_list(old, "key_judgments"), _list(new, "key_judgments")),
+        _judgments_change(_judgment_lines(old), _judgment_lines(new)),
         _value_change("kind", _value(old, "kind"), _value(new, "kind")),
         _value_change("access_tier", _value(old, "access_tier"), _value(new, "access_tier")),
         _value_change("series", _series(old), _series(new)),
@@ -294,6 +344,12 @@ def snapshot_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldC
             "sources",
             [_source(source) for source in _list(old, "sources")],
             [_source(source) for source in _list(new, "sources")],
+            ordered=True,
+        ),
+        _set_change(
+            "scenarios",
+            [_scenario(scenario) for scenario in _list(old, "scenarios")],
+            [_scenario(scenario) for scenario in _list(new, "scenarios")],
             ordered=True,
         ),
     ]

@@ -39,7 +39,15 @@ from advisory.briefs.models import (
     PublicationTag,
 )
 from advisory.briefs.publication import publications_version
-from advisory.briefs.selectors import BylineAuthor
+from advisory.briefs.readings import (
+    JudgmentReading,
+    ScenarioReading,
+    SourceCitation,
+    TradecraftParts,
+    snapshot_readings,
+    with_history,
+)
+from advisory.briefs.selectors import BylineAuthor, recorded_changes
 from advisory.entities.models import (
     Alias,
     Designation,
@@ -366,15 +374,6 @@ class EntityItem:
 
 
 @dataclass(frozen=True)
-class SourceCitation:
-    title: str
-    publisher: str
-    url: str
-    published_on: datetime.date | None
-    note: str
-
-
-@dataclass(frozen=True)
 class SeriesNav:
     title: str
     position: int
@@ -383,7 +382,7 @@ class SeriesNav:
 
 
 @dataclass(frozen=True)
-class PublicationReading:
+class PublicationReading(TradecraftParts):
     """A live brief for `briefs/_brief_body.html`: the published revision, with links."""
 
     title: str
@@ -396,7 +395,7 @@ class PublicationReading:
     word_count: int
     reading_minutes: int
     body_html: SafeString
-    key_judgments: tuple[str, ...]
+    key_judgments: tuple[JudgmentReading, ...]
     sources: tuple[SourceCitation, ...]
     published_at: datetime.datetime
     updated_at: datetime.datetime | None
@@ -404,6 +403,7 @@ class PublicationReading:
     series: SeriesNav | None
     corrections: tuple[CorrectionNote, ...]
     retraction_notice: str
+    scenarios: tuple[ScenarioReading, ...] = ()
 
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
@@ -455,19 +455,6 @@ class BriefPage:
 
 def _region_link(region: Region) -> Link:
     return Link(region.name, reverse("portal:region-detail", args=[region.slug]))
-
-
-def _source_citation(source: dict[str, Any]) -> SourceCitation:
-    url = source.get("url") or ""
-    published_on = source.get("published_on")
-    return SourceCitation(
-        title=source.get("title") or "",
-        publisher=source.get("publisher") or "",
-        # Only web addresses become links: a snapshot is data, not trusted markup.
-        url=url if url.startswith(("https://", "http://")) else "",
-        published_on=datetime.date.fromisoformat(published_on) if published_on else None,
-        note=source.get("note") or "",
-    )
 
 
 def _series_nav(publication: Publication) -> SeriesNav | None:
@@ -580,7 +567,7 @@ READING_CACHE_SECONDS = 600
 
 
 def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> _ReadingParts:
-    """The reading of the live revision, and the links to what it covers, in four queries."""
+    """The reading of the live revision, and the links to what it covers, in five queries."""
     body_html, snapshot = (
         Publication.objects.filter(pk=publication.pk)
         .values_list("body_html", "revision__snapshot")
@@ -598,6 +585,7 @@ def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> 
     )
     tags = tuple(publication.tags.all())
     links = tuple(publication.publicationentity_set.all())
+    judgments, sources, scenarios = snapshot_readings(snapshot)
     reading = PublicationReading(
         title=publication.title,
         slug=publication.slug,
@@ -613,8 +601,9 @@ def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> 
         reading_minutes=publication.reading_minutes,
         # Sanitised against an allow-list when the publication was written.
         body_html=mark_safe(body_html),
-        key_judgments=tuple(snapshot.get("key_judgments", ())),
-        sources=tuple(_source_citation(source) for source in snapshot.get("sources", ())),
+        key_judgments=with_history(judgments, recorded_changes([publication.pk])),
+        sources=sources,
+        scenarios=scenarios,
         published_at=publication.published_at,
         updated_at=publication.updated_at,
         entities=tuple(

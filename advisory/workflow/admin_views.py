@@ -44,7 +44,10 @@ _MAX_REVISION_NUMBER = 2**31 - 1
 _VERB_WORDS = {
     "brief.created": "Created the brief",
     "brief.edited": "Edited",
-    "brief.parts_replaced": "Replaced key judgments, sources and entity links",
+    "brief.parts_replaced": "Replaced key judgments, sources, scenarios and entity links",
+    "brief.judgment_revised": "Re-rated a key judgment",
+    "brief.judgment_resolved": "Resolved a key judgment",
+    "brief.scenario_review_reminded": "Reminded the editor of a scenario's review date",
     "brief.submit": "Submitted for review",
     "brief.review_claimed": "Claimed the review",
     "brief.request_changes": "Requested changes",

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from advisory.accounts.models import User
-from advisory.briefs.models import Brief
+from advisory.briefs.models import Brief, Scenario
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
 from advisory.workflow.models import AuditEvent, Comment
 from advisory.workflow.selectors import comment_thread_root, desk_users, editors
@@ -171,3 +171,50 @@ def comment_mention_notify(comment: Comment) -> int:
         )
         for user in comment_mention_recipients(comment)
     )
+
+
+def scenario_reminder_recipients(brief: Brief) -> tuple[list[User], str]:
+    """Who hears that a scenario's review date has come, and why: the editor who last approved
+    the brief, while still an editor on the desk; otherwise every editor."""
+    if brief.approved_by_id is not None:
+        approver = _reachable(editors().filter(pk=brief.approved_by_id), actor_id=None)
+        if approver:
+            return approver, "You receive this as the editor who approved the brief."
+    return _reachable(editors(), actor_id=None), _WHY[Audience.EDITORS]
+
+
+def scenario_review_send(
+    *,
+    scenario: Scenario,
+    recipients: list[User],
+    why: str,
+    likelihood: str,
+    indicators: tuple[str, ...],
+) -> None:
+    """Email each recipient the scenario's reminder (the caller records that it went out)."""
+    brief = scenario.brief
+    domain = site_domain()
+    for user in recipients:
+        subject, text, html = render_email(
+            "scenario_review_due",
+            {
+                "brief": brief,
+                "scenario": scenario,
+                "recipient": user,
+                "likelihood": likelihood,
+                "indicators": indicators,
+                "link": _brief_link(brief),
+                "why": why,
+            },
+        )
+        send_email(
+            to=[user.email],
+            subject=subject,
+            text=text,
+            html=html,
+            headers={
+                "Message-ID": f"<scenario-{scenario.pk}.{scenario.review_on:%Y%m%d}.{user.pk}"
+                f"@{domain}>",
+                "References": f"<brief-{brief.pk}@{domain}>",
+            },
+        )

@@ -9,12 +9,18 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Lower
 
 from advisory.accounts.models import STAFF_ROLES, Role, User
 from advisory.accounts.selectors import user_role
-from advisory.briefs.models import Brief, BriefRevision, BriefStatus
+from advisory.briefs.models import (
+    Brief,
+    BriefRevision,
+    BriefStatus,
+    Scenario,
+    ScenarioReviewReminder,
+)
 from advisory.briefs.selectors import briefs_with_bylines
 from advisory.workflow.models import AuditEvent, Comment
 
@@ -82,6 +88,22 @@ def brief_revisions_numbered(brief: Brief, numbers: Iterable[int]) -> dict[int, 
     """The brief's revisions with those numbers, by number; numbers it lacks are left out."""
     revisions = brief.revisions.filter(number__in=list(numbers)).select_related("created_by")
     return {revision.number: revision for revision in revisions}
+
+
+def scenarios_due_for_review(today: datetime.date) -> QuerySet[Scenario]:
+    """Scenarios whose review date has come and whose editor has not been reminded of it, in
+    briefs the desk still works on (not withdrawn, retracted or archived)."""
+    reminded = ScenarioReviewReminder.objects.filter(
+        scenario=OuterRef("pk"), review_on=OuterRef("review_on")
+    )
+    return (
+        Scenario.objects.filter(review_on__lte=today)
+        .exclude(
+            brief__status__in=[BriefStatus.WITHDRAWN, BriefStatus.RETRACTED, BriefStatus.ARCHIVED]
+        )
+        .exclude(Exists(reminded))
+        .order_by("review_on", "pk")
+    )
 
 
 def brief_history(brief: Brief) -> QuerySet[AuditEvent]:

@@ -10,16 +10,39 @@ from django.utils import timezone
 
 from advisory.accounts.models import STAFF_ROLES, Role, User
 from advisory.accounts.selectors import user_role
-from advisory.briefs.models import Brief, BriefRevision, BriefStatus, CorrectionNote
+from advisory.briefs.models import (
+    Brief,
+    BriefRevision,
+    BriefStatus,
+    CorrectionNote,
+    Scenario,
+    ScenarioReviewReminder,
+)
 from advisory.briefs.publication import (
     publication_remove,
     publication_retract,
     publication_write,
 )
+from advisory.briefs.readings import likelihood_of, listed_lines
+from advisory.briefs.scales import active_scale
+from advisory.briefs.selectors import (
+    judgment_change_problems,
+    snapshot_estimative_flags,
+    snapshot_proposed_judgments,
+)
 from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.models import AuditEvent, Comment
-from advisory.workflow.notifications import NOTIFIED_VERBS
-from advisory.workflow.selectors import brief_paragraphs, comment_thread_root, users_mentioned
+from advisory.workflow.notifications import (
+    NOTIFIED_VERBS,
+    scenario_reminder_recipients,
+    scenario_review_send,
+)
+from advisory.workflow.selectors import (
+    brief_paragraphs,
+    comment_thread_root,
+    scenarios_due_for_review,
+    users_mentioned,
+)
 from advisory.workflow.transitions import (
     SYSTEM,
     TRANSITIONS,
@@ -126,6 +149,15 @@ def brief_submit(*, actor: User, brief: Brief) -> Brief:
     live = brief.live_revision
     if live is not None and revision.content_hash == live.content_hash:
         raise TransitionRefused("Nothing has changed since the published version.")
+    problems = judgment_change_problems(
+        live=live.snapshot if live is not None else None,
+        proposed=snapshot_proposed_judgments(revision.snapshot),
+    )
+    if problems:
+        raise TransitionRefused(
+            "A key judgment's likelihood or confidence changes from what clients read, without "
+            "a reason: " + " ".join(problems.values())
+        )
     brief.submitted_at = timezone.now()
     return _move(
         brief,
@@ -190,12 +222,34 @@ def brief_request_changes(*, actor: User, brief: Brief, reason: str) -> Brief:
 
 
 @transaction.atomic
-def brief_approve(*, actor: User, brief: Brief, override_reason: str = "") -> Brief:
+def brief_approve(
+    *,
+    actor: User,
+    brief: Brief,
+    override_reason: str = "",
+    flags_acknowledged_for: int | None = None,
+) -> Brief:
     """Approve the brief's current content. Nobody approves what they wrote or last edited;
-    a desk admin may override that rule, only with a written reason, which is recorded."""
+    a desk admin may override that rule, only with a written reason, which is recorded.
+
+    Estimative-language flags in the revision must be fixed, or acknowledged by the editor for
+    that very revision (`flags_acknowledged_for`, its number): approving then records the flags
+    the editor accepted as written.
+    """
     brief = _brief_locked(brief)
     transition = _transition(Action.APPROVE, actor=actor, brief=brief)
     revision = _latest_revision(brief)
+    flags = snapshot_estimative_flags(revision.snapshot, active_scale())
+    if flags and flags_acknowledged_for is None:
+        raise TransitionRefused(
+            f"The text has {len(flags)} estimative-language flag{'s' if len(flags) != 1 else ''}"
+            " outstanding: have them fixed, or acknowledge them to approve the text as written."
+        )
+    if flags and flags_acknowledged_for != revision.number:
+        raise TransitionRefused(
+            f"The brief was saved again (revision {revision.number}) after you read its flags: "
+            "read them again before acknowledging them."
+        )
     own = brief.bylines.filter(author=actor).exists() or brief.last_edited_by_id == actor.pk
     override = override_reason.strip()
     if own and not override:
@@ -213,7 +267,22 @@ def brief_approve(*, actor: User, brief: Brief, override_reason: str = "") -> Br
         transition,
         actor=actor,
         reason=override,
-        data={"revision": revision.number, "four_eyes_override": bool(override)},
+        data={
+            "revision": revision.number,
+            "four_eyes_override": bool(override),
+            "estimative_flags_acknowledged": [
+                {
+                    "kind": flag.kind.value,
+                    "field": flag.field,
+                    "line": flag.line,
+                    "column": flag.column,
+                    "start": flag.start,
+                    "end": flag.end,
+                    "text": flag.text,
+                }
+                for flag in flags
+            ],
+        },
         fields=["approved_hash", "approved_by"],
     )
 
@@ -332,6 +401,56 @@ def briefs_publish_due(*, now: datetime.datetime | None = None, batch: int = 50)
             published.append(brief.pk)
         if len(published) >= batch:
             return published
+
+
+def scenario_reviews_remind(*, today: datetime.date | None = None) -> list[int]:
+    """Remind the editor of each scenario whose review date has come; returns the reminders
+    sent. Each scenario and date is reminded once: a unique row records it in the transaction
+    that sends it, so a second run, overlapping or later, sends nothing again."""
+    today = today or timezone.localdate()
+    sent: list[int] = []
+    for scenario_id in scenarios_due_for_review(today).values_list("pk", flat=True):
+        with transaction.atomic():
+            scenario = (
+                Scenario.objects.select_for_update(of=("self",))
+                .select_related("brief")
+                .get(pk=scenario_id)
+            )
+            if (
+                scenario.review_on > today
+                or ScenarioReviewReminder.objects.filter(
+                    scenario=scenario, review_on=scenario.review_on
+                ).exists()
+            ):
+                continue
+            recipients, why = scenario_reminder_recipients(scenario.brief)
+            likelihood = likelihood_of(scenario.scale, scenario.likelihood)
+            scenario_review_send(
+                scenario=scenario,
+                recipients=recipients,
+                why=why,
+                likelihood=(
+                    f"{likelihood.label} ({likelihood.range_label})" if likelihood else "unrated"
+                ),
+                indicators=listed_lines(scenario.indicators),
+            )
+            reminder = ScenarioReviewReminder.objects.create(
+                scenario=scenario,
+                review_on=scenario.review_on,
+                recipients=[user.email for user in recipients],
+            )
+            audit_event_record(
+                actor=None,
+                verb="brief.scenario_review_reminded",
+                target=scenario.brief,
+                data={
+                    "scenario": scenario.pk,
+                    "review_on": scenario.review_on.isoformat(),
+                    "recipients": reminder.recipients,
+                },
+            )
+            sent.append(reminder.pk)
+    return sent
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from advisory.briefs.models import Brief
 from advisory.workflow.models import AuditEvent, Comment
 from advisory.workflow.notifications import brief_event_notify, comment_mention_notify
-from advisory.workflow.services import briefs_publish_due
+from advisory.workflow.services import briefs_publish_due, scenario_reviews_remind
 
 
 @shared_task(acks_late=True)
@@ -44,3 +44,10 @@ def notify_comment_mention(comment_id: int) -> int:
     """Email the desk members a comment @mentions; returns how many were written to."""
     comment = Comment.objects.select_related("brief", "author").get(pk=comment_id)
     return comment_mention_notify(comment)
+
+
+@mail_task
+def remind_scenario_reviews() -> list[int]:
+    """Beat runs this daily: email each scenario's editor when its review date has come, once
+    per scenario and date (see scenario_reviews_remind); a retry sends only what is left."""
+    return scenario_reviews_remind()
