@@ -18,11 +18,19 @@ from advisory.briefs.models import (
     KeyJudgment,
     Mention,
     MentionOrigin,
+    MentionRejection,
+    MentionRole,
     Series,
     Source,
 )
 from advisory.briefs.publication import publication_remove, publication_write
-from advisory.briefs.selectors import brief_snapshot, preview_token_hash, snapshot_hash
+from advisory.briefs.selectors import (
+    BRIEF_LINKED_FIELDS,
+    brief_links_found,
+    brief_snapshot,
+    preview_token_hash,
+    snapshot_hash,
+)
 from advisory.entities.models import Entity, Region
 from advisory.lib.markdown import word_count
 from advisory.lib.slugs import unique_slug
@@ -260,6 +268,77 @@ def brief_parts_replace(
             "mentions": len(mentions),
         },
     )
+
+
+@transaction.atomic
+def brief_mentions_suggest(*, actor: User | None, brief: Brief) -> list[Mention]:
+    """Link, as suggestions, the entities the linker finds in the brief's saved text.
+
+    Only links the linker is sure of (not the names it merely offers), never an entity the
+    brief already links or the writer rejected for it. An entity named in the title is a
+    subject of the brief. Returns the suggestions added.
+    """
+    found = brief_links_found(title=brief.title, summary=brief.summary, body=brief.body)
+    taken = set(Mention.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    taken |= set(MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    roles: dict[int, str] = {}
+    for item in found.linked:
+        if item.entity_id in taken:
+            continue
+        in_title = item.segment == BRIEF_LINKED_FIELDS.index("title")
+        if in_title or item.entity_id not in roles:
+            roles[item.entity_id] = MentionRole.SUBJECT if in_title else MentionRole.MENTIONED
+    existing = set(Entity.objects.filter(pk__in=roles).values_list("pk", flat=True))
+    added = Mention.objects.bulk_create(
+        Mention(brief=brief, entity_id=entity_id, role=role, origin=MentionOrigin.SUGGESTED)
+        for entity_id, role in roles.items()
+        if entity_id in existing
+    )
+    if added:
+        audit_event_record(
+            actor=actor,
+            verb="brief.mentions_suggested",
+            target=brief,
+            data={"entities": [mention.entity_id for mention in added]},
+        )
+    return added
+
+
+@transaction.atomic
+def mention_confirm(*, actor: User, brief: Brief, entity: Entity) -> Mention:
+    """The writer confirms the brief names the entity: a suggestion becomes a confirmed link,
+    an offered name a new one, and any earlier rejection of it is withdrawn."""
+    mention, created = Mention.objects.get_or_create(
+        brief=brief, entity=entity, defaults={"origin": MentionOrigin.CONFIRMED}
+    )
+    if not created and mention.origin != MentionOrigin.CONFIRMED:
+        mention.origin = MentionOrigin.CONFIRMED
+        mention.save(update_fields=["origin"])
+    MentionRejection.objects.filter(brief=brief, entity=entity).delete()
+    audit_event_record(
+        actor=actor,
+        verb="mention.confirmed",
+        target=brief,
+        data={"entity": entity.pk, "name": entity.name, "new_link": created},
+    )
+    return mention
+
+
+@transaction.atomic
+def mention_reject(*, actor: User, brief: Brief, entity: Entity) -> MentionRejection:
+    """The writer says the brief does not name the entity: its link goes, and the linker will
+    not suggest it for this brief again."""
+    removed, _ = Mention.objects.filter(brief=brief, entity=entity).delete()
+    rejection, _ = MentionRejection.objects.get_or_create(
+        brief=brief, entity=entity, defaults={"created_by": actor}
+    )
+    audit_event_record(
+        actor=actor,
+        verb="mention.rejected",
+        target=brief,
+        data={"entity": entity.pk, "name": entity.name, "link_removed": bool(removed)},
+    )
+    return rejection
 
 
 @transaction.atomic
