@@ -545,6 +545,7 @@ _KIND_WORDS = {
 _KIND_OF_WORD = {word: kind for kind, words in _KIND_WORDS.items() for word in words.split()}
 _MAX_NEW_NAME_WORDS = 6
 _MAX_PERSON_NAME_WORDS = 4
+_MAX_HEADING_WORDS = 14
 _QUOTES = "\"'\u201c\u2018\u00ab"
 
 
@@ -633,10 +634,13 @@ def _label_or_title(text: str, start: int, end: int) -> bool:
 
 
 def _in_heading(text: str, position: int) -> bool:
-    """Whether the position is on a line written in Title Case, as headings often are."""
+    """Whether the position is on a short line in Title Case with no full stop, as headings
+    often are."""
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    if line.endswith(".") or ". " in line:
+        return False
     words = [word for word in _WORD.findall(line) if word.casefold() not in _STOPWORDS]
     capitalised = sum(1 for word in words if word[0].isupper())
-    return len(words) >= 3 and capitalised >= 0.75 * len(words)
+    return 3 <= len(words) <= _MAX_HEADING_WORDS and capitalised >= 0.75 * len(words)

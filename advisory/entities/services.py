@@ -78,7 +78,7 @@ def country_resolve(value: str) -> Region:
     )
 
 
-def _gazetteer_changed() -> None:
+def gazetteer_version_renew() -> None:
     """A name, alias or kind changed: each process's entity linker rebuilds its gazetteer on
     its next use. In the caller's transaction, so the new token shows with the change."""
     token, now = uuid.uuid4(), timezone.now()
@@ -137,7 +137,7 @@ def entity_create(
         identifier = ExternalIdentifier(entity=entity, scheme=scheme, value=value)
         identifier.full_clean()
         identifier.save()
-    _gazetteer_changed()
+    gazetteer_version_renew()
     audit_event_record(actor=actor, verb="entity.created", target=entity)
     return entity
 
@@ -198,7 +198,7 @@ def entity_update(
         added_identifiers += created
     anything = bool(changed or added_aliases or added_identifiers)
     if added_aliases or {"kind", "name"} & set(changed):
-        _gazetteer_changed()
+        gazetteer_version_renew()
     if anything:
         audit_event_record(
             actor=actor,
@@ -216,7 +216,7 @@ def alias_save(*, actor: User | None, alias: Alias) -> Alias:
     alias.normalised = normalise_name(alias.name)
     alias.full_clean()
     alias.save()
-    _gazetteer_changed()
+    gazetteer_version_renew()
     audit_event_record(
         actor=actor, verb="alias.saved", target=alias.entity, data={"alias": alias.name}
     )
@@ -227,7 +227,7 @@ def alias_save(*, actor: User | None, alias: Alias) -> Alias:
 def alias_delete(*, actor: User | None, alias: Alias) -> None:
     entity, name = alias.entity, alias.name
     alias.delete()
-    _gazetteer_changed()
+    gazetteer_version_renew()
     audit_event_record(actor=actor, verb="alias.deleted", target=entity, data={"alias": name})
 
 
@@ -238,7 +238,7 @@ def entity_delete(*, actor: User | None, entity: Entity) -> None:
         actor=actor, verb="entity.deleted", target=entity, data={"name": entity.name}
     )
     entity.delete()
-    _gazetteer_changed()
+    gazetteer_version_renew()
 
 
 @transaction.atomic
