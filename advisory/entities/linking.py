@@ -243,6 +243,12 @@ class NameRecord:
     short: bool = False
 
 
+def alias_is_short(*, name: str, alias_kind: str, entity_kind: str) -> bool:
+    """Whether an alias links only where the brief names its entity in full: a weak alias, or
+    a person's alias of one word (a surname, a nickname)."""
+    return alias_kind == "weak" or (entity_kind == "person" and len(name.split()) == 1)
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     entity_id: int

@@ -6,8 +6,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from advisory.briefs.models import Mention
-from advisory.entities.linking import EntityInfo, Gazetteer, NameRecord
-from advisory.entities.models import Alias, Entity, EntityKind, GazetteerVersion
+from advisory.entities.linking import EntityInfo, Gazetteer, NameRecord, alias_is_short
+from advisory.entities.models import Alias, Entity, GazetteerVersion
 from advisory.lib.text import normalise_name
 
 
@@ -68,8 +68,8 @@ def gazetteer_names() -> tuple[list[NameRecord], dict[int, EntityInfo]]:
         info = entities.get(entity_id)
         if info is None:
             continue
-        one_word_person = info.kind == EntityKind.PERSON and len(name.split()) == 1
-        names.append(NameRecord(entity_id, name, kind == Alias.Kind.WEAK or one_word_person))
+        short = alias_is_short(name=name, alias_kind=kind, entity_kind=info.kind)
+        names.append(NameRecord(entity_id, name, short))
     return names, entities
 
 
