@@ -72,3 +72,9 @@ bench-digests: $(VENV)/.installed
 	PATH="$$PATH:/usr/sbin" BENCH_DIGESTS_DATABASE_URL="$(BENCH_DIGESTS_DATABASE_URL)" \
 		BENCH_DIGESTS_REDIS_URL="$(BENCH_DIGESTS_REDIS_URL)" \
 		$(BIN)/python -m tests.benchmarks.digests $(BENCH_DIGESTS_ARGS)
+
+# Benchmark of the entity linker (tests/benchmarks/README.md): 10,000 generated entities and
+# 30,000 aliases in memory, a 1,500-word brief, and the gold set of the demo briefs.
+.PHONY: bench-linker
+bench-linker: $(VENV)/.installed
+	SECRET_KEY=bench-only $(BIN)/python -m tests.benchmarks.linker $(BENCH_LINKER_ARGS)

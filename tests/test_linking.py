@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from advisory.entities.linking import _WORD as _WORD_RE
 from advisory.entities.linking import (
     ANCHORED,
     EXACT,
@@ -304,3 +305,10 @@ def test_the_gazetteer_is_kept_and_rebuilt_only_when_names_change(
 
     entity_delete(actor=None, entity=other)
     assert other.pk not in gazetteer_current().entities
+
+
+@given(word=st.text(alphabet=st.characters(max_codepoint=127), min_size=1, max_size=12))
+def test_the_plain_ascii_shortcut_folds_as_normalise_name_does(word: str) -> None:
+    for found in _WORD_RE.findall(word):
+        lowered = found.lower().replace("'", "").replace("`", "")
+        assert lowered == "".join(normalise_name(found).split())

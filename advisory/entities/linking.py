@@ -47,6 +47,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, chain, compress
+from typing import Any
 
 import ahocorasick
 
@@ -55,8 +57,12 @@ from advisory.lib.text import normalise_name
 # --- Words --------------------------------------------------------------------------------
 
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
-# A word: letters and digits, their combining marks, and apostrophes between letters.
-_WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}]|['\u2019`](?=[^\W_]))*")
+# A word: letters and digits, their combining marks, and apostrophes between letters. Runs of
+# letters are matched whole (one character class), which keeps the scan fast.
+_WORD_PATTERN = rf"[^\W_]+(?:[{_MARKS}]+[^\W_]*|['\u2019`](?=[^\W_])[^\W_]*)*"
+_WORD = re.compile(_WORD_PATTERN)
+# Split on it, capturing: the text between words and the words alternate, in one pass.
+_WORDS_AND_GAPS = re.compile(f"({_WORD_PATTERN})")
 _HYPHENS = "-\u2010\u2011"
 # What may stand between two words of one name: spaces and at most one line break, or one
 # hyphen or apostrophe (Shia' al-Sudani, ISIS' campaign).
@@ -80,23 +86,34 @@ _Y_AS_VOWEL = re.compile(r"(?<=[aeiou])y(?![aeiou])")
 _VOWELS = re.compile(r"[aeiou]+")
 
 
-@lru_cache(maxsize=1 << 17)
-def _gap_joins(gap: str, after_initial: bool) -> bool:
+_BREAKS, _JOINS, _JOINS_AFTER_INITIAL = 0, 1, 2
+
+
+@lru_cache(maxsize=1 << 16)
+def _gap_kind(gap: str) -> int:
+    """Whether a name may go on across this text between two words."""
     if _JOINING_GAP.fullmatch(gap):
-        return True
-    return after_initial and _INITIAL_GAP.fullmatch(gap) is not None
+        return _JOINS
+    if _INITIAL_GAP.fullmatch(gap):
+        return _JOINS_AFTER_INITIAL
+    return _BREAKS
 
 
 def _is_abbreviation(word: str) -> bool:
     if len(word) == 1:
         return word.isupper()
-    return any(letter.isupper() for letter in word[1:])
+    rest = word[1:]
+    return rest.lower() != rest
 
 
 @lru_cache(maxsize=1 << 17)
 def word_key(word: str) -> str:
     """A word as the gazetteer and the text both fold it (see the module's rules)."""
-    plain = "".join(normalise_name(word).split())
+    if word.isascii():
+        # What normalise_name leaves of a word in plain ASCII, without its passes over Unicode.
+        plain = word.lower().replace("'", "").replace("`", "")
+    else:
+        plain = "".join(normalise_name(word).split())
     if not plain:
         return ""
     if _is_abbreviation(word):
@@ -162,36 +179,63 @@ class Words:
         return len(self.keys)
 
     def add(self, text: str, segment: int = 0) -> None:
-        """Add the text's words. Its first word joins nothing: no name runs across texts."""
-        starts, ends, keys = self.starts, self.ends, self.keys
-        capitals, joins, segments = self.capitals, self.joins, self.segments
-        previous_end = -1
-        after_initial = False
-        article_start = -1
-        article_joins = False
-        for found in _WORD.finditer(text):
-            start, end = found.span()
-            key, capital, cut, article, initial = _facts(found.group())
-            joined = False
-            if previous_end >= 0:
-                gap = text[previous_end:start]
-                joined = gap == " " or _gap_joins(gap, after_initial)
-            end -= cut
-            if article and _article_before(text, end, article == _ARTICLE_ALONE_TOO):
-                if article_start < 0:
-                    article_start, article_joins = start, joined
-                previous_end, after_initial = end, False
-                continue
-            if article_start >= 0:
-                start, joined, article_start = article_start, article_joins, -1
-            if key:
-                starts.append(start)
-                ends.append(end)
-                keys.append(key)
-                capitals.append(capital)
-                joins.append(joined)
-                segments.append(segment)
-            previous_end, after_initial = end, initial
+        """Add the text's words. Its first word joins nothing: no name runs across texts.
+
+        Column by column with `map` and comprehensions rather than word by word: the regular
+        expression and the caches do the work in C, and only the rare words that need more
+        (a possessive, an article, nothing left once folded) get a Python loop.
+        """
+        parts = _WORDS_AND_GAPS.split(text)
+        found, gaps = parts[1::2], parts[0::2]  # one more gap than words
+        if not found:
+            return
+        lengths = zip(map(len, gaps[:-1]), map(len, found), strict=True)
+        bounds = list(accumulate(chain.from_iterable(lengths)))
+        starts, ends = bounds[0::2], bounds[1::2]
+        facts = list(map(_facts, found))
+        joins = [False]
+        joins.extend(
+            kind == _JOINS or (kind == _JOINS_AFTER_INITIAL and facts[previous][4])
+            for previous, kind in enumerate(map(_gap_kind, gaps[1:-1]))
+        )
+        special = [index for index, fact in enumerate(facts) if fact[2] or fact[3] or not fact[0]]
+        keep: list[bool] | None = None
+        if special:
+            keep = [True] * len(found)
+            last = len(found) - 1
+            for index in special:
+                key, _, cut, article, _ = facts[index]
+                if cut:
+                    ends[index] -= cut
+                    if index < last:
+                        joins[index + 1] = False  # the gap after it starts with 's
+                if (
+                    article
+                    and index < last
+                    and _article_before(text, ends[index], article == _ARTICLE_ALONE_TOO)
+                ):
+                    # The article goes, and the word it is joined to starts where it started.
+                    keep[index] = False
+                    starts[index + 1], joins[index + 1] = starts[index], joins[index]
+                elif not key:
+                    keep[index] = False
+        columns: tuple[list[Any], ...] = (
+            starts,
+            ends,
+            [fact[0] for fact in facts],
+            [fact[1] for fact in facts],
+            joins,
+        )
+        if keep is not None:
+            columns = tuple(list(compress(column, keep)) for column in columns)
+            if columns[4]:
+                columns[4][0] = False
+        self.starts.extend(columns[0])
+        self.ends.extend(columns[1])
+        self.keys.extend(columns[2])
+        self.capitals.extend(columns[3])
+        self.joins.extend(columns[4])
+        self.segments.extend([segment] * len(columns[0]))
 
     def folded(self) -> tuple[str, list[int]]:
         """The keys as the automaton reads them, " k1 k2 | k3 " with a bar where a name cannot
@@ -254,13 +298,45 @@ class _Candidate:
     entity_id: int
     short: bool
     capitals: tuple[bool, ...]  # which of the name's words it capitalises
-    spellings: frozenset[str]  # the names, as `normalise_name` folds them
+    names: tuple[str, ...]  # the names that fold to this key, as recorded
+
+    def recorded_as(self, surface: str) -> bool:
+        """Whether the text spells the name as a record does, give or take case and accents."""
+        spelling = _spelling(surface)
+        return any(_spelling(name) == spelling for name in self.names)
+
+
+def _learn(
+    grouped: dict[str, dict[int, _Candidate]],
+    key: str,
+    record: NameRecord,
+    capitals: tuple[bool, ...],
+) -> None:
+    known = grouped.setdefault(key, {})
+    previous = known.get(record.entity_id)
+    if previous is None:
+        known[record.entity_id] = _Candidate(
+            record.entity_id, record.short, capitals, (record.name,)
+        )
+        return
+    # Several spellings of one entity fold alike: a capital is required only where all of
+    # them have it, and the name is short only if all of them are.
+    known[record.entity_id] = _Candidate(
+        record.entity_id,
+        previous.short and record.short,
+        tuple(a and b for a, b in zip(previous.capitals, capitals, strict=True)),
+        (*previous.names, record.name),
+    )
+
+
+_spelling = lru_cache(maxsize=1 << 14)(normalise_name)
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     length: int  # of the key, in characters
     candidates: tuple[_Candidate, ...]
+    all_capitals: bool  # every candidate capitalises every word: one test for them all
 
 
 @dataclass(frozen=True)
@@ -320,34 +396,26 @@ class Gazetteer:
     def __init__(self, names: Iterable[NameRecord], entities: Mapping[int, EntityInfo]):
         self.entities = dict(entities)
         grouped: dict[str, dict[int, _Candidate]] = {}
-        for record in self._with_surnames(names):
+        for record in names:
             words = words_of(record.name)
             if not words:
                 continue
             key = words.folded()[0]
-            known = grouped.setdefault(key, {})
-            capitals = tuple(words.capitals)
-            spelling = normalise_name(record.name)
-            previous = known.get(record.entity_id)
-            if previous is None:
-                candidate = _Candidate(
-                    record.entity_id, record.short, capitals, frozenset((spelling,))
-                )
-            else:
-                # Several spellings of one entity fold alike: a capital is required only
-                # where all of them have it, and the name is short only if all are.
-                candidate = _Candidate(
-                    record.entity_id,
-                    previous.short and record.short,
-                    tuple(a and b for a, b in zip(previous.capitals, capitals, strict=True)),
-                    previous.spellings | {spelling},
-                )
-            known[record.entity_id] = candidate
+            _learn(grouped, key, record, tuple(words.capitals))
+            info = self.entities.get(record.entity_id)
+            if info is not None and info.kind == "person" and record.name == info.name:
+                # A person's surname alone is a short name of theirs.
+                surname = words.keys[-1]
+                if len(words) > 1 and len(surname) >= _MIN_SURNAME and surname[0] != "=":
+                    text = record.name[words.starts[-1] : words.ends[-1]]
+                    alone = NameRecord(record.entity_id, text, short=True)
+                    _learn(grouped, f" {surname} ", alone, (words.capitals[-1],))
         self._entries: list[_Entry] = []
         automaton = ahocorasick.Automaton()
         for key, candidates in grouped.items():
             automaton.add_word(key, len(self._entries))
-            self._entries.append(_Entry(len(key), tuple(candidates.values())))
+            all_capitals = all(all(c.capitals) for c in candidates.values())
+            self._entries.append(_Entry(len(key), tuple(candidates.values()), all_capitals))
         if self._entries:
             automaton.make_automaton()
         self._automaton = automaton
@@ -355,21 +423,6 @@ class Gazetteer:
     def __len__(self) -> int:
         """How many distinct folded names it holds."""
         return len(self._entries)
-
-    def _with_surnames(self, names: Iterable[NameRecord]) -> Iterable[NameRecord]:
-        """The names, and each person's surname alone as a short name of theirs."""
-        for record in names:
-            yield record
-            info = self.entities.get(record.entity_id)
-            if info is None or info.kind != "person" or record.name != info.name:
-                continue
-            words = words_of(record.name)
-            if len(words) < 2:
-                continue
-            surname = words.keys[-1]
-            if len(surname) >= _MIN_SURNAME and not surname.startswith("="):
-                text = record.name[words.starts[-1] : words.ends[-1]]
-                yield NameRecord(record.entity_id, text, short=True)
 
     def link(self, segments: Sequence[str]) -> Analysis:
         """Find the entities the texts (a brief's title, summary, body…) name, as one document.
@@ -397,6 +450,10 @@ class Gazetteer:
             entry = self._entries[entry_index]
             first = bisect_left(positions, end - entry.length + 2)
             last = bisect_right(positions, end) - 1
+            if entry.all_capitals:
+                if all(capitals[first : last + 1]):
+                    raw.append((first, last, entry.candidates))
+                continue
             fitting = tuple(
                 candidate
                 for candidate in entry.candidates
@@ -431,7 +488,7 @@ class Gazetteer:
             surface = segments[segment][start:end]
             ids = [candidate.entity_id for candidate in candidates]
             if len(candidates) == 1 and not candidates[0].short:
-                exact = normalise_name(surface) in candidates[0].spellings
+                exact = candidates[0].recorded_as(surface)
                 confidence, reason = (EXACT, "as recorded") if exact else (VARIANT, "a variant")
                 found.append(Found(ids[0], segment, start, end, surface, confidence, True, reason))
                 continue
