@@ -17,6 +17,7 @@ CENTRE_RADIUS = 16
 MAX_NEIGHBOURS = 18
 _LABEL_LINE = 20  # characters on a line of a node's label
 _LABEL_GAP = 16
+_LINE_HEIGHT = 14  # of a label's lines, in the SVG's units (12px type)
 
 
 @dataclass(frozen=True)
@@ -129,15 +130,20 @@ def ego_graph(centre: GraphEntity, ties: Sequence[Tie]) -> EgoGraph:
         x, y = cx + RADIUS * cos, cy + RADIUS * sin
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
         label_distance = NODE_RADIUS + 6
+        lines = _wrap(entity.name)
+        label_y = y + label_distance * sin + (4 if sin >= 0 else -4)
+        if sin < -0.3:
+            # Above the node the lines must end above it: start them higher.
+            label_y -= (len(lines) - 1) * _LINE_HEIGHT
         nodes.append(
             GraphNode(
                 entity,
                 round(x, 1),
                 round(y, 1),
                 NODE_RADIUS,
-                _wrap(entity.name),
+                lines,
                 round(x + label_distance * cos, 1),
-                round(y + label_distance * sin + (4 if sin >= 0 else -4), 1),
+                round(label_y, 1),
                 anchor,
                 False,
             )
