@@ -8,8 +8,16 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
-from advisory.accounts.models import Role
-from advisory.briefs.models import Brief, Mention, MentionOrigin, MentionRejection, MentionRole
+from advisory.accounts.models import Role, User
+from advisory.briefs.models import (
+    Brief,
+    BriefStatus,
+    Mention,
+    MentionOrigin,
+    MentionRejection,
+    MentionRole,
+)
+from advisory.briefs.services import brief_back_catalogue_status_set, brief_create
 from advisory.entities.models import Entity, EntityKind
 from advisory.entities.services import AliasSpec, entity_create
 from advisory.workflow.models import AuditEvent
@@ -218,3 +226,28 @@ def test_an_imported_document_gets_its_suggestions(
     brief = Brief.objects.get(title="Imported note")
     assert set(links_of(brief)) == {records["maliki"].pk, records["baghdad"].pk}
     assert brief.revisions.count() == 1
+
+
+def test_an_unchanged_save_leaves_an_approved_brief_its_links_and_its_approval(
+    writer_client: Client, records: dict[str, Entity]
+) -> None:
+    writer = User.objects.get(username="writer")
+    brief = brief_create(actor=writer, title="Approved already", body=BODY)
+    brief_back_catalogue_status_set(actor=None, brief=brief, status=BriefStatus.APPROVED)
+
+    save_again(writer_client, brief)
+    brief.refresh_from_db()
+    assert brief.status == BriefStatus.APPROVED
+    assert links_of(brief) == {}
+
+    page = writer_client.get(change_url(brief))
+    brief.refresh_from_db()
+    data = {
+        **brief_form(title=brief.title, body=BODY + " More."),
+        **inline_data(page),
+        "loaded_version": brief.version,
+    }
+    assert writer_client.post(change_url(brief), data).status_code == 302
+    brief.refresh_from_db()
+    assert brief.status == BriefStatus.IN_REVIEW  # changed text needs approval again
+    assert records["maliki"].pk in links_of(brief)

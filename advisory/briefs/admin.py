@@ -393,7 +393,8 @@ class BriefAdmin(admin.ModelAdmin):
                 mention_confirm(actor=actor, brief=brief, entity=entity)
             else:
                 mention_reject(actor=actor, brief=brief, entity=entity)
-        brief_mentions_suggest(actor=actor, brief=brief)
+        text_changed = not change or bool({"title", "summary", "body"} & set(form.changed_data))
+        brief_mentions_suggest(actor=actor, brief=brief, text_changed=text_changed)
         # The revision keeps the brief with its inlines and links as they now stand.
         brief_revision_record(actor=actor, brief=brief)
 

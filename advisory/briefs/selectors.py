@@ -393,8 +393,8 @@ def brief_links(*, brief: Brief | None, title: str, summary: str, body: str) -> 
     Three queries whatever the text: the gazetteer's version, the brief's links, its rejections.
     """
     texts = (title, summary, body)
-    analysis = brief_links_found(title=title, summary=summary, body=body)
     gazetteer = gazetteer_current()
+    analysis = gazetteer.link(list(texts))
     origins: dict[int, str] = {}
     rejected: set[int] = set()
     if brief is not None and brief.pk is not None:

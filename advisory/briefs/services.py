@@ -271,13 +271,20 @@ def brief_parts_replace(
 
 
 @transaction.atomic
-def brief_mentions_suggest(*, actor: User | None, brief: Brief) -> list[Mention]:
+def brief_mentions_suggest(
+    *, actor: User | None, brief: Brief, text_changed: bool = True
+) -> list[Mention]:
     """Link, as suggestions, the entities the linker finds in the brief's saved text.
 
     Only links the linker is sure of (not the names it merely offers), never an entity the
     brief already links or the writer rejected for it. An entity named in the title is a
     subject of the brief. Returns the suggestions added.
+
+    A save that changed none of the text leaves an approved or scheduled brief's links alone:
+    new links would change its content and send it back to review for nothing written.
     """
+    if not text_changed and brief.status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED):
+        return []
     found = brief_links_found(title=brief.title, summary=brief.summary, body=brief.body)
     taken = set(Mention.objects.filter(brief=brief).values_list("entity_id", flat=True))
     taken |= set(MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True))
