@@ -46,7 +46,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import accumulate, chain, compress
 from typing import Any
 
@@ -80,7 +80,6 @@ _ARTICLES_ALONE = frozenset(("al", "el"))
 _ARABIC_ARTICLE = "\u0627\u0644"
 
 _ABD = re.compile(r"abd[aeiou]l")
-_FINAL_H = re.compile(r"(?<=[aeiou])h$")
 _DOUBLED = re.compile(r"([a-z])\1+")
 _Y_AS_VOWEL = re.compile(r"(?<=[aeiou])y(?![aeiou])")
 _VOWELS = re.compile(r"[aeiou]+")
@@ -130,11 +129,13 @@ def _latin_key(word: str) -> str:
     if word.isdigit():
         return word
     word = word.replace("gh", "q").replace("dh", "d")
-    if _ABD.fullmatch(word):
+    if word.startswith("abd") and _ABD.fullmatch(word):
         return "abd"
-    word = _FINAL_H.sub("", word)
+    if len(word) > 1 and word[-1] == "h" and word[-2] in "aeiou":
+        word = word[:-1]
     word = _DOUBLED.sub(r"\1", word)
-    word = _Y_AS_VOWEL.sub("i", word)
+    if "y" in word:
+        word = _Y_AS_VOWEL.sub("i", word)
     return _VOWELS.sub("a", word)
 
 
@@ -395,21 +396,36 @@ class Gazetteer:
 
     def __init__(self, names: Iterable[NameRecord], entities: Mapping[int, EntityInfo]):
         self.entities = dict(entities)
+        records = list(names)
+        # All the names read as one text, a blank line (which no name crosses) between two:
+        # one pass of the word scan for tens of thousands of names, not one pass each.
+        separator = "\n\n"
+        offsets = list(accumulate((len(r.name) + len(separator) for r in records), initial=0))
+        words = Words()
+        words.add(separator.join(record.name for record in records))
+        owners = list(map(partial(bisect_right, offsets), words.starts))
+        bounds = [bisect_left(owners, number + 1) for number in range(len(records) + 1)]
+        keys, joins, capitals = words.keys, words.joins, words.capitals
         grouped: dict[str, dict[int, _Candidate]] = {}
-        for record in names:
-            words = words_of(record.name)
-            if not words:
+        for number, record in enumerate(records):
+            first, end = bounds[number], bounds[number + 1]
+            if first == end:
                 continue
-            key = words.folded()[0]
-            _learn(grouped, key, record, tuple(words.capitals))
+            pieces = [" ", keys[first]]
+            for index in range(first + 1, end):
+                pieces.append(" " if joins[index] else " | ")
+                pieces.append(keys[index])
+            pieces.append(" ")
+            _learn(grouped, "".join(pieces), record, tuple(capitals[first:end]))
             info = self.entities.get(record.entity_id)
             if info is not None and info.kind == "person" and record.name == info.name:
                 # A person's surname alone is a short name of theirs.
-                surname = words.keys[-1]
-                if len(words) > 1 and len(surname) >= _MIN_SURNAME and surname[0] != "=":
-                    text = record.name[words.starts[-1] : words.ends[-1]]
+                surname = keys[end - 1]
+                if end - first > 1 and len(surname) >= _MIN_SURNAME and surname[0] != "=":
+                    base = offsets[number]
+                    text = record.name[words.starts[end - 1] - base : words.ends[end - 1] - base]
                     alone = NameRecord(record.entity_id, text, short=True)
-                    _learn(grouped, f" {surname} ", alone, (words.capitals[-1],))
+                    _learn(grouped, f" {surname} ", alone, (capitals[end - 1],))
         self._entries: list[_Entry] = []
         automaton = ahocorasick.Automaton()
         for key, candidates in grouped.items():
