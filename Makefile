@@ -98,3 +98,9 @@ soak: $(VENV)/.installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	SOAK_DATABASE_URL="$(SOAK_DATABASE_URL)" SOAK_REDIS_URL="$(SOAK_REDIS_URL)" \
 		SOAK_PORT="$(SOAK_PORT)" $(BIN)/python -m tests.benchmarks.soak $(SOAK_ARGS)
+
+# Benchmark of the entity linker (tests/benchmarks/README.md): 10,000 generated entities and
+# 30,000 aliases in memory, a 1,500-word brief, and the gold set of the demo briefs.
+.PHONY: bench-linker
+bench-linker: $(VENV)/.installed
+	SECRET_KEY=bench-only $(BIN)/python -m tests.benchmarks.linker $(BENCH_LINKER_ARGS)

@@ -15,7 +15,14 @@ from django.urls import reverse
 
 from advisory.accounts.models import Role, User
 from advisory.accounts.services import api_token_create, follow_add
-from advisory.briefs.models import Brief, BriefStatus, Mention, MentionOrigin, MentionRole
+from advisory.briefs.models import (
+    Brief,
+    BriefStatus,
+    Mention,
+    MentionOrigin,
+    MentionRejection,
+    MentionRole,
+)
 from advisory.digests.models import Subscription, SubscriptionStatus
 from advisory.workflow import services as workflow
 from advisory.workflow.models import AuditEvent
@@ -332,6 +339,23 @@ def test_entity_links_are_proposed_as_suggestions_and_a_confirmed_link_stays() -
     assert Mention.objects.get(brief=brief, entity__slug="sudani").origin == (
         MentionOrigin.SUGGESTED
     )
+
+
+def test_a_link_the_writer_rejected_is_not_proposed_again_by_an_integration() -> None:
+    sadr = EntityFactory(slug="muqtada-al-sadr", name="Muqtada al-Sadr")
+    EntityFactory(slug="sudani", name="Mohammed Shia al-Sudani")
+    writer = staff_user(Role.WRITER, username="writer")
+    client = _as(writer)
+    draft = _json(_send(client, "post", DESK, {"title": "Coalition talks"}), 201)
+    MentionRejection.objects.create(brief_id=draft["id"], entity=sadr, created_by=writer)
+    url = reverse("api:desk-brief-mentions", args=[draft["id"]])
+    links = _json(
+        _send(
+            client, "post", url, {"links": [{"entity": "muqtada-al-sadr"}, {"entity": "sudani"}]}
+        ),
+        200,
+    )
+    assert [link["entity"] for link in links] == ["sudani"]
 
 
 def test_a_body_that_is_not_a_json_object_is_refused_in_the_error_shape() -> None:

@@ -36,7 +36,7 @@ from advisory.briefs.services import (
     NotADraft,
     brief_create,
     brief_draft_update,
-    brief_mentions_suggest,
+    brief_mentions_propose,
 )
 
 CONFLICT = error_response(
@@ -164,7 +164,7 @@ class DeskBriefMentions(APIView):
         given = MentionProposalsSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            brief_mentions_suggest(
+            brief_mentions_propose(
                 actor=_user(request), brief=brief, links=given.validated_data["links"]
             )
         except NotADraft as error:

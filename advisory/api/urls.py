@@ -6,7 +6,7 @@ One table, grouped by who the endpoints are for; each group's views live in thei
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from advisory.api import account_views, desk_views, errors, views
+from advisory.api import account_views, desk_views, errors, graph, views
 
 app_name = "api"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("v1/briefs/<slug:slug>/", views.BriefDetail.as_view(), name="brief-detail"),
     path("v1/entities/", views.EntityList.as_view(), name="entity-list"),
     path("v1/entities/<slug:slug>/", views.EntityDetail.as_view(), name="entity-detail"),
+    path("v1/entities/<slug:slug>/graph/", graph.EntityGraph.as_view(), name="entity-graph"),
     path("v1/tags/", views.TagList.as_view(), name="tag-list"),
     path("v1/regions/", views.RegionList.as_view(), name="region-list"),
     # The signed-in user's own (account_views.py).

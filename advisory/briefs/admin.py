@@ -44,11 +44,13 @@ from advisory.briefs.models import (
 from advisory.briefs.presence import brief_editors_heartbeat
 from advisory.briefs.scales import active_scale, source_grade
 from advisory.briefs.selectors import (
+    BriefLinks,
     ProposedJudgment,
     brief_audit_events,
     brief_authors_listed,
     brief_changes_since,
     brief_estimative_review,
+    brief_links,
     brief_reading,
     brief_reading_draft,
     brief_regions_listed,
@@ -64,13 +66,16 @@ from advisory.briefs.services import (
     PREVIEW_LINK_MAX_DAYS,
     EditConflict,
     brief_create,
+    brief_mentions_suggest,
     brief_revision_record,
     brief_update,
+    mention_confirm,
+    mention_reject,
     preview_link_create,
     preview_link_revoke,
 )
-from advisory.briefs.widgets import MarkdownEditor
-from advisory.entities.models import Region
+from advisory.briefs.widgets import CONFIRM, EntityLinksField, MarkdownEditor
+from advisory.entities.models import Entity, Region
 from advisory.lib.diff import FieldChange
 from advisory.workflow import services as workflow
 from advisory.workflow.services import EDITOR_ROLES
@@ -338,12 +343,16 @@ class BriefAdminForm(forms.ModelForm):
     """The brief's edit form, which refuses to overwrite a save made since it was opened."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    entity_links = EntityLinksField()
     conflict_changes: list[FieldChange] = []
+    # What the linker found in the saved brief; set on the class BriefAdmin.get_form makes.
+    link_report: BriefLinks | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.version
+        self.fields["entity_links"].widget.report = self.link_report
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean() or {}
@@ -430,6 +439,15 @@ class BriefAdmin(admin.ModelAdmin):
             return ((None, {"fields": ("title", "summary", "body")}), classification)
         return (
             (None, {"fields": ("title", "slug", "summary", "body", "loaded_version")}),
+            (
+                "Entity links found in the text",
+                {
+                    "fields": ("entity_links",),
+                    "description": "Names of recorded entities, in any spelling, found when the "
+                    "brief was last saved. A sure link is suggested; a short or ambiguous name "
+                    "is only offered. A rejected link is never suggested again for this brief.",
+                },
+            ),
             classification,
             ("Length", {"fields": (("word_count", "reading_time"),)}),
             (
@@ -457,7 +475,13 @@ class BriefAdmin(admin.ModelAdmin):
         )
         summary = forms.Textarea(attrs={"rows": 3, "cols": 80})
         kwargs["widgets"] = {"body": editor, "summary": summary, **kwargs.get("widgets", {})}
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            # modelform_factory made this class for this request alone.
+            form.link_report = brief_links(  # type: ignore[attr-defined]
+                brief=obj, title=obj.title, summary=obj.summary, body=obj.body
+            )
+        return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Brief]:
         return briefs_with_bylines(super().get_queryset(request))
@@ -537,8 +561,18 @@ class BriefAdmin(admin.ModelAdmin):
         # The service has set regions and tags: form.save_m2m() would only set them again.
         for formset in formsets:
             self.save_formset(request, form, formset, change)
-        # The revision keeps the brief with its inlines as they now stand.
-        brief_revision_record(actor=acting_user(request), brief=form.instance)
+        actor = acting_user(request)
+        brief = form.instance
+        decisions: dict[int, str] = form.cleaned_data.get("entity_links") or {}
+        for entity_id, entity in Entity.objects.in_bulk(list(decisions)).items():
+            if decisions[entity_id] == CONFIRM:
+                mention_confirm(actor=actor, brief=brief, entity=entity)
+            else:
+                mention_reject(actor=actor, brief=brief, entity=entity)
+        text_changed = not change or bool({"title", "summary", "body"} & set(form.changed_data))
+        brief_mentions_suggest(actor=actor, brief=brief, text_changed=text_changed)
+        # The revision keeps the brief with its inlines and links as they now stand.
+        brief_revision_record(actor=actor, brief=brief)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not BriefAuthor or change:
@@ -623,10 +657,13 @@ class BriefAdmin(admin.ModelAdmin):
             author=acting_user(request),
         )
         flags = estimative_flags(data["body"], scale=active_scale())
+        links = brief_links(
+            brief=data["brief"], title=data["title"], summary=data["summary"], body=data["body"]
+        )
         response = TemplateResponse(
             request,
             "briefs/preview.html",
-            {"brief": reading, "flags": flags, "scale": active_scale()},
+            {"brief": reading, "flags": flags, "scale": active_scale(), "links": links},
         )
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -651,8 +688,14 @@ class BriefAdmin(admin.ModelAdmin):
             if not form.errors:
                 author = acting_user(request)
                 brief = brief_create(
-                    actor=author, title=document.title, body=document.body, authors=[author]
+                    actor=author,
+                    title=document.title,
+                    body=document.body,
+                    authors=[author],
+                    record_revision=False,
                 )
+                brief_mentions_suggest(actor=author, brief=brief)
+                brief_revision_record(actor=author, brief=brief)
                 self.message_user(
                     request, f"Imported {path.name} as a draft brief: check it, then link entities."
                 )

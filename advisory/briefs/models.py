@@ -533,6 +533,29 @@ class Mention(models.Model):
         return f"{self.entity} ({self.get_role_display()})"
 
 
+class MentionRejection(models.Model):
+    """The writer said this brief does not name this entity: the linker never suggests it again
+    for the brief."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="mention_rejections")
+    entity = models.ForeignKey(
+        "entities.Entity", on_delete=models.CASCADE, related_name="mention_rejections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["brief", "entity"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "entity"], name="mention_rejection_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} rejected for {self.brief_id}"
+
+
 class Publication(models.Model):
     """What clients read of a brief: its live revision, copied out when it is published.
 

@@ -26,6 +26,8 @@ from advisory.briefs.models import (
     JudgmentResolution,
     KeyJudgment,
     Mention,
+    MentionOrigin,
+    MentionRejection,
     MentionRole,
 )
 from advisory.briefs.readings import (
@@ -41,7 +43,9 @@ from advisory.briefs.readings import (
     with_history,
 )
 from advisory.briefs.scales import LikelihoodScale, active_scale
-from advisory.entities.models import Entity, Region
+from advisory.entities.linking import Analysis, new_names
+from advisory.entities.models import Entity, EntityKind, Region
+from advisory.entities.selectors import gazetteer_current
 from advisory.lib.diff import FieldChange, snapshot_diff
 from advisory.lib.markdown import reading_minutes, render_markdown, word_count
 from advisory.workflow.models import AuditEvent, PreviewLink
@@ -519,4 +523,152 @@ def desk_calibration() -> Calibration:
         for scale, likelihood, outcome in JudgmentResolution.objects.values_list(
             "scale", "likelihood", "outcome"
         )
+    )
+
+
+# --- Entity links found in a brief's text ----------------------------------------------------
+
+# The fields the linker reads, in this order (a match's segment number indexes it).
+BRIEF_LINKED_FIELDS = ("title", "summary", "body")
+_CONTEXT = 40
+
+
+def brief_links_found(*, title: str, summary: str, body: str) -> Analysis:
+    """What the entity linker finds in a brief's text, read as one document."""
+    return gazetteer_current().link([title, summary, body])
+
+
+@dataclass(frozen=True)
+class LinkSpan:
+    """Where in the brief a name stands, with a little of the text around it."""
+
+    field: str
+    start: int
+    end: int
+    surface: str
+    before: str
+    after: str
+    linked: bool
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One entity the text names, and where the brief stands with it."""
+
+    SUGGESTED = "suggested"  # linked as a suggestion, waiting for the writer
+    TO_SUGGEST = "to_suggest"  # found in text not yet saved: saving will suggest it
+    OFFERED = "offered"  # a short or ambiguous name: the writer decides
+    CONFIRMED = "confirmed"
+
+    entity_id: int
+    name: str
+    kind: str
+    status: str
+    confidence: float
+    reason: str
+    spans: tuple[LinkSpan, ...]
+
+    @property
+    def decidable(self) -> bool:
+        return self.status != self.CONFIRMED
+
+
+@dataclass(frozen=True)
+class NewNameRow:
+    name: str
+    kind: str
+    kind_label: str
+    count: int
+    span: LinkSpan
+
+
+@dataclass(frozen=True)
+class BriefLinks:
+    rows: list[LinkRow]
+    new_names: list[NewNameRow]
+    rejected: list[str]  # names of entities the text names that the writer rejected
+
+    @property
+    def decidable(self) -> list[LinkRow]:
+        return [row for row in self.rows if row.decidable]
+
+
+def _span(texts: tuple[str, ...], segment: int, start: int, end: int, linked: bool) -> LinkSpan:
+    text = texts[segment]
+    return LinkSpan(
+        field=BRIEF_LINKED_FIELDS[segment],
+        start=start,
+        end=end,
+        surface=text[start:end],
+        before=text[max(0, start - _CONTEXT) : start].replace("\n", " "),
+        after=text[end : end + _CONTEXT].replace("\n", " "),
+        linked=linked,
+    )
+
+
+_STATUS_ORDER = (LinkRow.SUGGESTED, LinkRow.TO_SUGGEST, LinkRow.OFFERED, LinkRow.CONFIRMED)
+
+
+def brief_links(*, brief: Brief | None, title: str, summary: str, body: str) -> BriefLinks:
+    """The entities the text names, each with its spans and its standing in the brief (linked,
+    suggested, offered), the names rejected for it, and capitalised names no record matches.
+
+    Three queries whatever the text: the gazetteer's version, the brief's links, its rejections.
+    """
+    texts = (title, summary, body)
+    gazetteer = gazetteer_current()
+    analysis = gazetteer.link(list(texts))
+    origins: dict[int, str] = {}
+    rejected: set[int] = set()
+    if brief is not None and brief.pk is not None:
+        origins = dict(Mention.objects.filter(brief=brief).values_list("entity_id", "origin"))
+        rejected = set(
+            MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True)
+        )
+    grouped: dict[int, list[tuple[float, str, LinkSpan]]] = {}
+    for item in analysis.found:
+        span = _span(texts, item.segment, item.start, item.end, item.linked)
+        grouped.setdefault(item.entity_id, []).append((item.confidence, item.reason, span))
+    rows: list[LinkRow] = []
+    rejected_names: list[str] = []
+    for entity_id, spans in grouped.items():
+        info = gazetteer.entities[entity_id]
+        if entity_id in rejected:
+            rejected_names.append(info.name)
+            continue
+        best = max(spans, key=lambda found: found[0])
+        linked = any(span.linked for _, _, span in spans)
+        if entity_id in origins:
+            status = (
+                LinkRow.CONFIRMED
+                if origins[entity_id] == MentionOrigin.CONFIRMED
+                else LinkRow.SUGGESTED
+            )
+        else:
+            status = LinkRow.TO_SUGGEST if linked else LinkRow.OFFERED
+        rows.append(
+            LinkRow(
+                entity_id=entity_id,
+                name=info.name,
+                kind=EntityKind(info.kind).label,
+                status=status,
+                confidence=best[0],
+                reason=best[1],
+                spans=tuple(span for _, _, span in spans),
+            )
+        )
+    rows.sort(key=lambda row: _STATUS_ORDER.index(row.status))
+    return BriefLinks(
+        rows=rows,
+        new_names=[
+            NewNameRow(
+                name=name.name,
+                kind=name.kind,
+                kind_label=EntityKind(name.kind).label,
+                count=name.count,
+                span=_span(texts, name.segment, name.start, name.end, False),
+            )
+            for name in new_names(analysis, texts)
+        ],
+        rejected=sorted(rejected_names),
     )

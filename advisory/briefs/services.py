@@ -20,6 +20,8 @@ from advisory.briefs.models import (
     KeyJudgment,
     Mention,
     MentionOrigin,
+    MentionRejection,
+    MentionRole,
     Outcome,
     Scenario,
     Series,
@@ -29,7 +31,9 @@ from advisory.briefs.publication import publication_remove, publication_write
 from advisory.briefs.readings import snapshot_judgments
 from advisory.briefs.scales import Confidence, active_scale
 from advisory.briefs.selectors import (
+    BRIEF_LINKED_FIELDS,
     ProposedJudgment,
+    brief_links_found,
     brief_snapshot,
     judgment_change_problems,
     live_snapshot,
@@ -225,17 +229,19 @@ def brief_draft_update(
 
 
 @transaction.atomic
-def brief_mentions_suggest(
+def brief_mentions_propose(
     *, actor: User, brief: Brief, links: Sequence[tuple[Entity, str]]
 ) -> list[Mention]:
-    """Propose entity links for a draft, as suggestions the writer confirms or removes.
+    """Propose entity links for a draft from an integration, as suggestions the writer confirms
+    or rejects.
 
     An entity the brief already links keeps its link as it is (a confirmed link is never
-    turned back into a suggestion). New links make a revision, as any change of content does.
-    Returns the links added.
+    turned back into a suggestion), and one the writer rejected for this brief stays out. New
+    links make a revision, as any change of content does. Returns the links added.
     """
     stored = _draft_locked(brief)
     linked = set(Mention.objects.filter(brief=stored).values_list("entity_id", flat=True))
+    linked |= set(MentionRejection.objects.filter(brief=stored).values_list("entity_id", flat=True))
     added = Mention.objects.bulk_create(
         Mention(brief=stored, entity=entity, role=role, origin=MentionOrigin.SUGGESTED)
         for entity, role in dict(links).items()
@@ -540,6 +546,84 @@ def judgment_resolve(
         },
     )
     return resolution
+
+
+@transaction.atomic
+def brief_mentions_suggest(
+    *, actor: User | None, brief: Brief, text_changed: bool = True
+) -> list[Mention]:
+    """Link, as suggestions, the entities the linker finds in the brief's saved text.
+
+    Only links the linker is sure of (not the names it merely offers), never an entity the
+    brief already links or the writer rejected for it. An entity named in the title is a
+    subject of the brief. Returns the suggestions added.
+
+    A save that changed none of the text leaves an approved or scheduled brief's links alone:
+    new links would change its content and send it back to review for nothing written.
+    """
+    if not text_changed and brief.status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED):
+        return []
+    found = brief_links_found(title=brief.title, summary=brief.summary, body=brief.body)
+    taken = set(Mention.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    taken |= set(MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    roles: dict[int, str] = {}
+    for item in found.linked:
+        if item.entity_id in taken:
+            continue
+        in_title = item.segment == BRIEF_LINKED_FIELDS.index("title")
+        if in_title or item.entity_id not in roles:
+            roles[item.entity_id] = MentionRole.SUBJECT if in_title else MentionRole.MENTIONED
+    existing = set(Entity.objects.filter(pk__in=roles).values_list("pk", flat=True))
+    added = Mention.objects.bulk_create(
+        Mention(brief=brief, entity_id=entity_id, role=role, origin=MentionOrigin.SUGGESTED)
+        for entity_id, role in roles.items()
+        if entity_id in existing
+    )
+    if added:
+        audit_event_record(
+            actor=actor,
+            verb="brief.mentions_suggested",
+            target=brief,
+            data={"entities": [mention.entity_id for mention in added]},
+        )
+    return added
+
+
+@transaction.atomic
+def mention_confirm(*, actor: User, brief: Brief, entity: Entity) -> Mention:
+    """The writer confirms the brief names the entity: a suggestion becomes a confirmed link,
+    an offered name a new one, and any earlier rejection of it is withdrawn."""
+    mention, created = Mention.objects.get_or_create(
+        brief=brief, entity=entity, defaults={"origin": MentionOrigin.CONFIRMED}
+    )
+    if not created and mention.origin != MentionOrigin.CONFIRMED:
+        mention.origin = MentionOrigin.CONFIRMED
+        mention.save(update_fields=["origin"])
+    MentionRejection.objects.filter(brief=brief, entity=entity).delete()
+    audit_event_record(
+        actor=actor,
+        verb="mention.confirmed",
+        target=brief,
+        data={"entity": entity.pk, "name": entity.name, "new_link": created},
+    )
+    return mention
+
+
+@transaction.atomic
+def mention_reject(*, actor: User, brief: Brief, entity: Entity) -> MentionRejection:
+    """The writer says the brief does not name the entity: its link goes, and the linker will
+    not suggest it for this brief again."""
+    removed, _ = Mention.objects.filter(brief=brief, entity=entity).delete()
+    rejection, _ = MentionRejection.objects.get_or_create(
+        brief=brief, entity=entity, defaults={"created_by": actor}
+    )
+    audit_event_record(
+        actor=actor,
+        verb="mention.rejected",
+        target=brief,
+        data={"entity": entity.pk, "name": entity.name, "link_removed": bool(removed)},
+    )
+    return rejection
 
 
 @transaction.atomic

@@ -1,9 +1,14 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import BaseRenderer
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from advisory.briefs.selectors import BriefLinks
 
 # (action, visible label, accessible name, keyboard shortcut); markdown-editor.js knows the
 # actions. Each name starts with its visible label, so a speech user can say what they see.
@@ -85,3 +90,58 @@ class MarkdownEditor(forms.Textarea):
             buttons=buttons,
             textarea=textarea,
         )
+
+
+CONFIRM = "confirm"
+REJECT = "reject"
+
+
+class EntityLinksWidget(forms.Widget):
+    """The entities the brief's saved text names, each with where it stands and, for a
+    suggested or offered link, a choice to confirm or reject it when the brief is saved.
+
+    Works without JavaScript: the choices are radio buttons of the brief's own form, so
+    deciding never leaves the page or loses what is being written.
+    """
+
+    report: BriefLinks | None = None
+
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> Any:
+        if self.report is None:
+            return {}
+        return {
+            row.entity_id: data.get(f"{name}-{row.entity_id}", "") for row in self.report.decidable
+        }
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return render_to_string(
+            "admin/briefs/brief/_entity_links.html",
+            {"report": self.report, "decide": True, "name": name},
+        )
+
+
+class EntityLinksField(forms.Field):
+    """The writer's decisions on the linker's suggestions: entity id → confirm or reject."""
+
+    widget = EntityLinksWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, label="Entity links", **kwargs)
+
+    def clean(self, value: Any) -> dict[int, str]:
+        decisions: dict[int, str] = {}
+        for entity_id, decision in (value or {}).items():
+            if decision not in ("", CONFIRM, REJECT):
+                raise ValidationError("Choose to confirm or reject the link, or leave it.")
+            if decision:
+                decisions[int(entity_id)] = decision
+        return decisions
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return any((data or {}).values())

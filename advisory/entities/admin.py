@@ -21,8 +21,10 @@ from advisory.entities.models import (
 )
 from advisory.entities.selectors import entities_matching, entities_with_counts
 from advisory.entities.services import (
+    alias_delete,
     alias_save,
     entity_create,
+    entity_delete,
     entity_records_edit,
     entity_update,
     relationship_create,
@@ -182,12 +184,19 @@ class EntityAdmin(admin.ModelAdmin):
         else:
             adopt_saved(obj, entity_create(actor=acting_user(request), **fields))
 
+    def delete_model(self, request: HttpRequest, obj: Entity) -> None:
+        entity_delete(actor=acting_user(request), entity=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Entity]) -> None:
+        for entity in queryset:
+            entity_delete(actor=acting_user(request), entity=entity)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         actor = acting_user(request)
         if formset.model is Alias:
             instances = formset.save(commit=False)
             for alias in formset.deleted_objects:
-                alias.delete()
+                alias_delete(actor=actor, alias=alias)
             for alias in instances:
                 alias_save(actor=actor, alias=alias)
         else:

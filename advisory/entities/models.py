@@ -237,3 +237,25 @@ class Designation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} · {self.programme}"
+
+
+class GazetteerVersion(models.Model):
+    """One row whose token the entity services renew whenever a name, alias or kind changes.
+
+    Each process keeps the entity linker's gazetteer built in memory, with the token it was
+    built at; comparing tokens (one primary-key read) tells it when to rebuild. A random
+    token, not a counter: a change rolled back never leaves a token that a later, different
+    change could take again.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.UUIDField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="gazetteer_version_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"gazetteer {self.token}"

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -6,6 +7,7 @@ from typing import Literal
 import pycountry
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from advisory.accounts.models import User
 from advisory.entities.models import (
@@ -15,6 +17,7 @@ from advisory.entities.models import (
     Entity,
     EntityKind,
     ExternalIdentifier,
+    GazetteerVersion,
     Region,
     Relationship,
 )
@@ -75,6 +78,14 @@ def country_resolve(value: str) -> Region:
     )
 
 
+def gazetteer_version_renew() -> None:
+    """A name, alias or kind changed: each process's entity linker rebuilds its gazetteer on
+    its next use. In the caller's transaction, so the new token shows with the change."""
+    token, now = uuid.uuid4(), timezone.now()
+    if not GazetteerVersion.objects.filter(pk=1).update(token=token, changed_at=now):
+        GazetteerVersion.objects.update_or_create(pk=1, defaults={"token": token})
+
+
 def _add_aliases(entity: Entity, aliases: Iterable[AliasSpec]) -> int:
     """Add the aliases the entity does not have yet; returns how many were added."""
     known = set(entity.aliases.values_list("normalised", flat=True))
@@ -126,6 +137,7 @@ def entity_create(
         identifier = ExternalIdentifier(entity=entity, scheme=scheme, value=value)
         identifier.full_clean()
         identifier.save()
+    gazetteer_version_renew()
     audit_event_record(actor=actor, verb="entity.created", target=entity)
     return entity
 
@@ -185,6 +197,8 @@ def entity_update(
             )
         added_identifiers += created
     anything = bool(changed or added_aliases or added_identifiers)
+    if added_aliases or {"kind", "name"} & set(changed):
+        gazetteer_version_renew()
     if anything:
         audit_event_record(
             actor=actor,
@@ -202,10 +216,29 @@ def alias_save(*, actor: User | None, alias: Alias) -> Alias:
     alias.normalised = normalise_name(alias.name)
     alias.full_clean()
     alias.save()
+    gazetteer_version_renew()
     audit_event_record(
         actor=actor, verb="alias.saved", target=alias.entity, data={"alias": alias.name}
     )
     return alias
+
+
+@transaction.atomic
+def alias_delete(*, actor: User | None, alias: Alias) -> None:
+    entity, name = alias.entity, alias.name
+    alias.delete()
+    gazetteer_version_renew()
+    audit_event_record(actor=actor, verb="alias.deleted", target=entity, data={"alias": name})
+
+
+@transaction.atomic
+def entity_delete(*, actor: User | None, entity: Entity) -> None:
+    """Delete an entity record; one that a brief mentions is protected and cannot be."""
+    audit_event_record(
+        actor=actor, verb="entity.deleted", target=entity, data={"name": entity.name}
+    )
+    entity.delete()
+    gazetteer_version_renew()
 
 
 @transaction.atomic

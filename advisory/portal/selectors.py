@@ -48,6 +48,7 @@ from advisory.briefs.readings import (
     with_history,
 )
 from advisory.briefs.selectors import BylineAuthor, recorded_changes
+from advisory.entities.graph import EgoGraph, GraphEntity, Tie, ego_graph
 from advisory.entities.models import (
     Alias,
     Designation,
@@ -762,6 +763,11 @@ class EntityPage:
     timeline_total: int
     co_mentioned: list[CoMention]
     following: bool
+    graph: EgoGraph | None = None
+
+
+def _graph_entity(entity: Entity) -> GraphEntity:
+    return GraphEntity(entity.pk, entity.name, entity.slug, entity.kind)
 
 
 @dataclass(frozen=True)
@@ -828,6 +834,16 @@ def entity_page(user: User | AnonymousUser, slug: str) -> EntityPage | None:
         timeline_total=mentioning.count() if len(timeline) == TIMELINE_LIMIT else len(timeline),
         co_mentioned=entities_co_mentioned(user, entity),
         following=entity.pk in follow_targets_of(user).entity_ids,
+        # Drawn from the ties already read: the graph costs no query.
+        graph=ego_graph(
+            _graph_entity(entity),
+            [
+                Tie(_graph_entity(line.subject), line.kind, _graph_entity(line.object))
+                for line in record.relationships
+            ],
+        )
+        if record.relationships
+        else None,
     )
 
 
