@@ -29,6 +29,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 preload_app = False
 
 accesslog = "-"
+# Addresses that carry a token (digest, preview, reset and feed links) are logged without it.
+logger_class = "advisory.ops.access_log.RedactingAccessLogger"
 errorlog = "-"
 # The request id the app returned: access lines and app lines of one request share it.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'

@@ -4,14 +4,19 @@ loaded by gunicorn itself."""
 
 import configparser
 import re
+import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.commandline import REPO
+from tests.e2e.stack import free_port, port_open
 
 DEPLOY = REPO / "deploy"
 APP_SERVICES = {"migrate", "web", "worker", "mail-worker", "beat"}
@@ -128,6 +133,87 @@ def test_gunicorn_loads_its_configuration_and_the_app() -> None:
     assert re.search(r"^workers\s+= 5$", printed, re.M), printed
     assert re.search(r"^worker_class\s+= gthread$", printed, re.M)
     assert "x-request-id" in printed
+
+
+def test_gunicorns_access_log_shows_no_token_that_opens_something() -> None:
+    secret = "Zq9-secret_Token"
+    addresses = [
+        f"/digests/unsubscribe/{secret}/",
+        f"/digests/preferences/{secret}/?tab=topics",
+        f"/digests/confirm/{secret}/",
+        f"/preview/{secret}/",
+        f"/account/password-reset/confirm/MQ/{secret}/",
+        f"/feeds/latest/?token={secret}",
+        f"/feeds/regions/iraq/?page=2&token={secret}",
+    ]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "tests.wsgi_ok:application"),
+        ],
+        cwd=REPO,
+        env={"SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port):
+            assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.1)
+        for address in addresses:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{address}",
+                headers={"Referer": f"https://advisory.example.com/digests/preferences/{secret}/"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+    finally:
+        server.terminate()
+        log, _ = server.communicate(timeout=30)
+    access_lines = [line for line in log.splitlines() if "request_id=req-12345678" in line]
+    assert len(access_lines) == len(addresses), log
+    assert secret not in log
+    assert "GET /digests/unsubscribe/[redacted]/ HTTP/1.1" in log
+    assert "GET /feeds/regions/iraq/?page=2&token=[redacted] HTTP/1.1" in log
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_nginxs_access_log_shows_no_token_that_opens_something(tmp_path: Path) -> None:
+    site = (DEPLOY / "nginx" / "advisory.conf").read_text()
+    assert re.search(r"access_log \S+ advisory;", site), "the site must use the redacting format"
+    (tmp_path / "maps.conf").write_text(site.partition("upstream advisory_web")[0])
+    port = free_port()
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ include {tmp_path}/maps.conf; server {{ listen 127.0.0.1:{port}; "
+        f"access_log {tmp_path}/access.log advisory; location / {{ return 200 ok; }} }} }}\n"
+    )
+    secret = "Zq9-secret_Token"
+    addresses = [
+        f"/digests/unsubscribe/{secret}/",
+        f"/digests/preferences/{secret}/?tab=topics",
+        f"/preview/{secret}/",
+        f"/account/password-reset/confirm/MQ/{secret}/",
+        f"/feeds/regions/iraq/?page=2&token={secret}&x=1",
+        "/briefs/?q=token",
+    ]
+    nginx = ["nginx", "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")]
+    subprocess.run(nginx, check=True, capture_output=True, timeout=30)
+    try:
+        for address in addresses:
+            url = f"http://127.0.0.1:{port}{address}"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.status == 200
+    finally:
+        subprocess.run([*nginx, "-s", "quit"], check=True, capture_output=True, timeout=30)
+    log = (tmp_path / "access.log").read_text()
+    assert len(log.splitlines()) == len(addresses), log
+    assert secret not in log
+    assert '"GET /feeds/regions/iraq/?page=2&token=[redacted]&x=1 HTTP/1.1"' in log
+    assert '"GET /briefs/?q=token HTTP/1.1"' in log
 
 
 def test_nginx_sets_proxy_headers_timeouts_upload_size_and_static() -> None:
