@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from advisory.accounts.models import ApiToken, User
+from advisory.accounts.models import ApiToken, Role, User
 from advisory.accounts.services import API_TOKENS_PER_USER, api_token_create
 from advisory.workflow.models import AuditEvent
-from tests.factories import EntityFactory, client_reader
+from tests.factories import EntityFactory, client_reader, staff_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -103,6 +103,37 @@ def test_nobody_revokes_or_sees_another_users_token_and_signing_in_is_required()
     assert api_token.revoked_at is None
     assert Client().get(TOKENS).status_code == 302
     assert Client().post(TOKENS, {"name": "x"}).status_code == 302
+
+
+def test_a_desk_admin_sees_a_users_tokens_and_revokes_one_from_the_admin() -> None:
+    owner = client_reader(username="leaky")
+    leaked, leaked_token = api_token_create(actor=owner, name="Shared by mistake")
+    kept, kept_token = api_token_create(actor=owner, name="Dashboard")
+    user_page = reverse("admin:accounts_user_change", args=[owner.pk])
+    revoke = reverse("admin:accounts_user_api_token_revoke", args=[owner.pk, leaked.pk])
+
+    editor = Client()
+    editor.force_login(staff_user(Role.EDITOR, username="ed"))
+    assert editor.post(revoke).status_code == 403
+
+    desk_admin = staff_user(Role.DESK_ADMIN, username="boss")
+    admin = Client()
+    admin.force_login(desk_admin)
+    page = admin.get(user_page).content.decode()
+    assert "Shared by mistake" in page and f"adv_{leaked.prefix}_" in page
+    assert f'formaction="{revoke}"' in page
+    assert leaked_token not in page and kept_token not in page
+    assert admin.get(revoke).status_code == 405
+
+    response = admin.post(revoke, follow=True)
+    assert response.redirect_chain == [(user_page, 302)]
+    assert "no longer opens the API" in response.content.decode()
+    _error(_bearer(leaked_token).get(ME), 401, "authentication_failed")
+    assert _bearer(kept_token).get(ME).status_code == 200
+    event = AuditEvent.objects.get(verb="api_token.revoked")
+    assert (event.actor, event.target_id) == (desk_admin, str(leaked.pk))
+    other = reverse("admin:accounts_user_api_token_revoke", args=[desk_admin.pk, kept.pk])
+    assert admin.post(other).status_code == 404
 
 
 def test_a_token_needs_a_name_and_a_user_has_at_most_ten() -> None:

@@ -1,17 +1,23 @@
+import datetime
 from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as AuthUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from advisory.accounts.models import Membership, Organisation, User
-from advisory.accounts.selectors import membership_refusal
+from advisory.accounts.models import ApiToken, Membership, Organisation, User
+from advisory.accounts.selectors import api_tokens_of, membership_refusal
 from advisory.accounts.services import (
+    api_token_revoke,
     membership_assign,
     membership_revoke,
     organisation_create,
@@ -33,6 +39,10 @@ def adopt_saved(target: _M, saved: _M) -> None:
         setattr(target, field.attname, getattr(saved, field.attname))
     target._state.adding = False
     target._state.db = saved._state.db
+
+
+def _when(moment: datetime.datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -73,13 +83,14 @@ class UserAdmin(AuthUserAdmin):
                 )
             },
         ),
+        ("API tokens", {"fields": ("api_tokens",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     list_display = ("username", "display_name", "email", "role", "is_active", "is_staff")
     list_select_related = ("membership",)
     list_filter = ("membership__role", "is_staff", "is_active", "membership__organisation")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
-    readonly_fields = ("membership_link", "last_login", "date_joined")
+    readonly_fields = ("membership_link", "api_tokens", "last_login", "date_joined")
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
@@ -124,6 +135,77 @@ class UserAdmin(AuthUserAdmin):
             reverse("admin:accounts_membership_change", args=[membership.pk]),
             membership,
         )
+
+    @admin.display(description="API tokens")
+    def api_tokens(self, obj: User) -> str:
+        """The user's tokens as their account page lists them; a live one can be revoked here.
+
+        The revoke buttons submit the surrounding change form, CSRF token included, to the
+        revoke address (`formaction`): a form may not hold another form.
+        """
+        tokens = api_tokens_of(obj) if obj.pk else []
+        if not tokens:
+            return "None."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>adv_{}_…</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    token.name,
+                    token.prefix,
+                    _when(token.created_at),
+                    _when(token.last_used_at) if token.last_used_at else "never",
+                    self._revoke_control(obj, token),
+                )
+                for token in tokens
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Name</th><th>Token</th><th>Created</th><th>Last used</th>"
+            "<th>State</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @staticmethod
+    def _revoke_control(user: User, token: ApiToken) -> str:
+        if token.revoked_at is not None:
+            return format_html("revoked {}", _when(token.revoked_at))
+        url = reverse("admin:accounts_user_api_token_revoke", args=[user.pk, token.pk])
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post"'
+            ' formnovalidate aria-label="Revoke the token {}">Revoke</button>',
+            url,
+            token.name,
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:user_id>/api-tokens/<int:token_id>/revoke/",
+                self.admin_site.admin_view(require_POST(self.api_token_revoke_view)),
+                name="accounts_user_api_token_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def api_token_revoke_view(
+        self, request: HttpRequest, user_id: int, token_id: int
+    ) -> HttpResponse:
+        api_token = get_object_or_404(
+            ApiToken.objects.select_related("user"), pk=token_id, user_id=user_id
+        )
+        if not self.has_change_permission(request, api_token.user):
+            raise PermissionDenied
+        try:
+            api_token_revoke(actor=acting_user(request), api_token=api_token)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Revoked “{api_token.name}” of {api_token.user}: it no longer opens the API.",
+            )
+        return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user_id]))
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:

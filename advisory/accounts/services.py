@@ -318,9 +318,13 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def api_token_revoke(*, actor: User, api_token: ApiToken) -> ApiToken:
-    """The token stops working at once; revoking it again changes nothing."""
+    """The token stops working at once; revoking it again changes nothing.
+
+    Its owner revokes it from the account page; a desk admin, who manages users, may revoke
+    anyone's (a leaked key, a client who has left) from the user's page in the admin.
+    """
     api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
-    if api_token.user_id != actor.pk:
+    if api_token.user_id != actor.pk and not actor.has_perm("accounts.change_user"):
         raise ValidationError("You may revoke only your own tokens.")
     if api_token.revoked_at is None:
         api_token.revoked_at = timezone.now()
