@@ -14,8 +14,11 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,12 +30,16 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from advisory.accounts.models import Role, User
 from advisory.briefs.models import Brief, BriefStatus
 from advisory.briefs.services import brief_create
 from advisory.ops.models import UnsentTask
+from advisory.ops.queueing import HANDOVER_GRACE
+from advisory.workflow.models import AuditEvent
 from tests.celery_workers import worker_environment
+from tests.commandline import REPO
 from tests.e2e.stack import Stack, free_port, port_open, wait_until
 from tests.factories import published_brief, staff_user
 from tests.smtp import SITE, Inbox
@@ -231,6 +238,64 @@ def test_without_redis_pages_serve_and_queued_work_runs_once_it_is_back(
             what="the editor's notification",
         )
         assert not UnsentTask.objects.exists()
+    finally:
+        stack.stop_all()
+
+
+def test_work_queued_by_a_process_killed_right_after_its_commit_is_sent_by_the_sweep(
+    tmp_path: Path, private_redis: PrivateRedis, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, smtp_port = smtp_server
+    writer = staff_user(role=Role.WRITER, username="writer", email="writer@example.com")
+    editor = staff_user(role=Role.EDITOR, username="editor", email="editor@example.com")
+    brief = brief_create(actor=writer, title="Border crossings", body="Text.", authors=[writer])
+    stack = _stack(tmp_path, REDIS_URL=private_redis.url, EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}")
+    # The process is killed by the first thing its commit runs, before the hand-over to the
+    # broker that the submission queued after it.
+    submit_then_die = (
+        "import os, signal\n"
+        "from django.db import transaction\n"
+        "from advisory.accounts.models import User\n"
+        "from advisory.briefs.models import Brief\n"
+        "from advisory.workflow.services import brief_submit\n"
+        "with transaction.atomic():\n"
+        "    transaction.on_commit(lambda: os.kill(os.getpid(), signal.SIGKILL))\n"
+        f"    brief_submit(actor=User.objects.get(pk={writer.pk}), "
+        f"brief=Brief.objects.get(pk={brief.pk}))\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", submit_then_die],
+        cwd=REPO,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    try:
+        assert Brief.objects.get(pk=brief.pk).status == BriefStatus.IN_REVIEW
+        kept = UnsentTask.objects.get()
+        assert (kept.task, kept.args, kept.error) == (
+            "advisory.workflow.tasks.notify_brief_event",
+            [AuditEvent.objects.get(verb="brief.submit").pk],
+            "",
+        )
+        stack.worker(concurrency=1)
+        sweep = "from advisory.ops.tasks import send_unsent_tasks; print(send_unsent_tasks())"
+        # Within its grace the row may still be on its way from a live process: left alone.
+        assert stack.manage("shell", "-v", "0", "-c", sweep).strip() == "0"
+        UnsentTask.objects.update(created_at=timezone.now() - HANDOVER_GRACE)
+        assert stack.manage("shell", "-v", "0", "-c", sweep).strip() == "1"
+        wait_until(
+            lambda: any(rcpt == [editor.email] for rcpt, _ in inbox.received),
+            timeout=60,
+            what="the editor's notification",
+        )
+        assert not UnsentTask.objects.exists()
+        assert stack.manage("shell", "-v", "0", "-c", sweep).strip() == "0"
+        time.sleep(2)
+        assert [rcpt for rcpt, _ in inbox.received].count([editor.email]) == 1
     finally:
         stack.stop_all()
 

@@ -20,6 +20,7 @@ from advisory.briefs.models import Brief
 from advisory.briefs.services import brief_create, brief_update
 from advisory.lib.email import render_email, send_email
 from advisory.ops import queueing
+from advisory.ops.models import UnsentTask
 from advisory.workflow import notifications
 from advisory.workflow import services as workflow
 from advisory.workflow.models import AuditEvent
@@ -197,7 +198,7 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     def record(task: Task, args: list[int], *, queue: str = "") -> None:
         calls[kinds[task.name]].extend(args)
 
-    monkeypatch.setattr(queueing, "task_send", record)
+    monkeypatch.setattr(queueing, "task_apply", record)
     return calls
 
 
@@ -213,11 +214,15 @@ def test_emails_are_queued_only_when_the_transition_commits(
         submit_then_fail()
     assert callbacks == []
     assert queued["events"] == []
+    assert not UnsentTask.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         workflow.brief_submit(actor=desk.writer, brief=desk.brief)
         assert queued["events"] == []
+        # Kept in the transaction until the broker has it, in case the process dies first.
+        assert UnsentTask.objects.get().args == [_event("brief.submit").pk]
     assert queued["events"] == [_event("brief.submit").pk]
+    assert not UnsentTask.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.brief_approve(actor=desk.editor, brief=desk.brief)

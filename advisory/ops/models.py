@@ -13,13 +13,14 @@ class WorkerHeartbeat(models.Model):
 
 
 class UnsentTask(models.Model):
-    """A task that could not be handed to the broker after its transaction committed (the
-    broker was down). The beat's sweep sends it once the broker answers again."""
+    """A task to hand to the broker: written in the transaction that queues it and deleted
+    once the broker has it. One that outlives the hand-over (the broker was down, or the
+    process died) is sent by the beat's sweep; `error` says why it was kept, if known."""
 
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list)
     queue = models.CharField(max_length=100, blank=True)
-    error = models.TextField()
+    error = models.TextField(blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

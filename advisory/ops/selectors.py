@@ -5,11 +5,13 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from advisory.digests.models import Delivery, DeliveryStatus
 from advisory.digests.selectors import CountedRun, digest_runs_counted
 from advisory.ops.models import TaskFailure, UnsentTask, WorkerHeartbeat
+from advisory.ops.queueing import HANDOVER_GRACE
 
 
 @dataclass(frozen=True)
@@ -64,4 +66,9 @@ def task_failures(limit: int = 20) -> list[TaskFailure]:
 
 
 def unsent_tasks() -> QuerySet[UnsentTask]:
-    return UnsentTask.objects.order_by("pk")
+    """Tasks left for the sweep: refused by the broker, or not handed over by the process
+    whose transaction queued them within the grace it has to do so."""
+    handed_over_by_now = timezone.now() - HANDOVER_GRACE
+    return UnsentTask.objects.filter(Q(created_at__lt=handed_over_by_now) | ~Q(error="")).order_by(
+        "pk"
+    )

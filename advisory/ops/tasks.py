@@ -5,7 +5,8 @@ from celery import Task, current_app, shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from advisory.ops.models import TaskFailure, UnsentTask, WorkerHeartbeat
+from advisory.ops.models import TaskFailure, WorkerHeartbeat
+from advisory.ops.selectors import unsent_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +27,15 @@ def record_heartbeat(self: Task) -> str:
 
 @shared_task
 def send_unsent_tasks() -> int:
-    """Beat's sweep, each minute: hand the broker the tasks it refused earlier, oldest first.
+    """Beat's sweep, each minute: hand the broker the tasks it refused earlier, and those
+    whose process died before handing them over, oldest first.
 
     Rows are locked while sent, so two sweeps never send one twice; if the broker still
     refuses, the rest wait for the next sweep.
     """
     sent = 0
     with transaction.atomic():
-        for unsent in UnsentTask.objects.select_for_update(skip_locked=True)[:500]:
+        for unsent in unsent_tasks().select_for_update(skip_locked=True)[:500]:
             try:
                 # By name: the process running the sweep need not have imported the task.
                 current_app.send_task(
