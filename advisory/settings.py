@@ -328,7 +328,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "advisory.api.renderers.PolicyBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["advisory.api.parsers.StrictJSONParser"],
     # Each list names its cursor pagination and ordering (advisory/api/pagination.py).

@@ -112,3 +112,18 @@ def test_the_portal_works_under_the_policy(live_server: LiveServer, page: Page) 
         assert response is not None and response.status == 200, path
         assert "content-security-policy" in response.headers
         assert _violations(page) == [], path
+
+
+def test_the_browsable_api_works_under_the_policy(live_server: LiveServer, page: Page) -> None:
+    published_brief()
+    staff_user(Role.EDITOR, username="browser")
+    page.goto(f"{live_server.url}/admin/login/?next=/api/v1/briefs/")
+    page.fill("#id_username", "browser")
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Brief List")
+    expect(page.locator(".response-info")).to_contain_text('"results"')
+    assert _violations(page) == []
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.locator("body")).to_contain_text("/api/v1/briefs/")
+    assert _violations(page) == []
