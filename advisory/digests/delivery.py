@@ -4,16 +4,20 @@ import logging
 import smtplib
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import connections, transaction
 
+from advisory.briefs.models import Publication
 from advisory.digests.compose import (
-    DigestMessage,
+    DigestComposer,
     digest_items,
     digest_message,
     retraction_message,
@@ -22,6 +26,7 @@ from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStat
 from advisory.digests.rendering import DigestItem
 from advisory.digests.selectors import ChoiceMemo, deliveries_publications
 from advisory.digests.services import (
+    EditionMemo,
     deliveries_claim,
     deliveries_sent,
     deliveries_skipped,
@@ -53,6 +58,9 @@ class _BackendSession(AbstractContextManager["_BackendSession"]):
     def __init__(self) -> None:
         self._connection = get_connection()
 
+    def in_background(self, work: Callable[[], None]) -> None:
+        work()
+
     def __exit__(
         self,
         kind: type[BaseException] | None,
@@ -73,11 +81,15 @@ class _BackendSession(AbstractContextManager["_BackendSession"]):
 
     def handover_many(
         self,
-        messages: Sequence[tuple[int, EmailMessage]],
+        messages: Sequence[tuple[int, EmailMessage | bytes]],
         *,
         commit_point: Callable[[list[int], Callable[[set[int]], set[int]]], set[int]],
+        recipients: dict[int, str],
     ) -> dict[int, BaseException | None]:
-        by_key = dict(messages)
+        by_key: dict[int, EmailMessage] = {}
+        for key, message in messages:
+            assert isinstance(message, EmailMessage), "composed for SMTP: send with SMTP"
+            by_key[key] = message
         outcome: dict[int, BaseException | None] = {}
 
         def finish(keys: set[int]) -> set[int]:
@@ -98,13 +110,37 @@ class _BackendSession(AbstractContextManager["_BackendSession"]):
 
 
 class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
+    """The configured SMTP server, with a pool of connections for groups of digests and a
+    thread that hands each group over (SMTP round trips, the commit point's disk flush) while
+    the caller composes the next one."""
+
     def __init__(self) -> None:
         self._pool = SmtpPool(settings.DIGEST_SMTP_CONNECTIONS)
         self._single = SmtpSession()
+        self._sender: ThreadPoolExecutor | None = None
+        self._sending: Future[None] | None = None
 
     @property
     def group_size(self) -> int:
         return self._pool.size
+
+    def in_background(self, work: Callable[[], None]) -> None:
+        """Run `work` on the sender thread once the work given before is done; its errors
+        are raised by the next call, or on leaving the session."""
+        self._wait()
+        if transaction.get_connection().in_atomic_block:
+            # Inside the caller's transaction (a test's) only this thread's connection sees
+            # the rows; the commit points are made here, one after the other.
+            work()
+            return
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-sender")
+        self._sending = self._sender.submit(work)
+
+    def _wait(self) -> None:
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.result()
 
     def __exit__(
         self,
@@ -112,8 +148,15 @@ class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._pool.__exit__(kind, error, traceback)
-        self._single.__exit__(kind, error, traceback)
+        try:
+            self._wait()
+        finally:
+            if self._sender is not None:
+                # The thread's own database connection, which only it may close.
+                self._sender.submit(connections.close_all).result()
+                self._sender.shutdown()
+            self._pool.__exit__(kind, error, traceback)
+            self._single.__exit__(kind, error, traceback)
 
     def handover(
         self, *, message: EmailMessage, commit_point: Callable[[Callable[[], None]], bool]
@@ -127,13 +170,16 @@ class _SmtpHandover(AbstractContextManager["_SmtpHandover"]):
 
     def handover_many(
         self,
-        messages: Sequence[tuple[int, EmailMessage]],
+        messages: Sequence[tuple[int, EmailMessage | bytes]],
         *,
         commit_point: Callable[[list[int], Callable[[set[int]], set[int]]], set[int]],
+        recipients: dict[int, str],
     ) -> dict[int, BaseException | None]:
         return self._pool.handover_many(
             [
-                (key, message.from_email, message.recipients(), message_bytes(message))
+                (key, settings.DEFAULT_FROM_EMAIL, [recipients[key]], message)
+                if isinstance(message, bytes)
+                else (key, message.from_email, message.recipients(), message_bytes(message))
                 for key, message in messages
             ],
             commit_point=commit_point,
@@ -159,8 +205,25 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     left is picked up by the next task for the run.
     """
     memo = ChoiceMemo()
+    composer = DigestComposer()
+    editions = EditionMemo()
     # By the id of a chosen list: the memo keeps each list alive for the run, so ids stay theirs.
     items: dict[int, list[DigestItem]] = {}
+
+    def composed(
+        session: _SmtpHandover | _BackendSession,
+        delivery: Delivery,
+        publications: list[Publication],
+    ) -> tuple[EmailMessage | bytes, Sequence[int]] | None:
+        if isinstance(session, _SmtpHandover):
+            return composer.message(delivery=delivery, publications=publications)
+        # Another backend (files, memory) takes Django's messages.
+        if id(publications) not in items:
+            items[id(publications)] = digest_items(publications)
+        message = digest_message(
+            delivery=delivery, publications=publications, items=items[id(publications)]
+        )
+        return None if message is None else (message.email, message.brief_ids)
 
     def send_chunk(
         session: _SmtpHandover | _BackendSession,
@@ -168,24 +231,19 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
         progress: RunProgress,
     ) -> None:
         chosen = deliveries_publications(deliveries, memo=memo)
-        waiting: list[tuple[Delivery, DigestMessage]] = []
+        group: list[_Composed] = []
         nothing_new: list[Delivery] = []
         for delivery in deliveries:
-            publications = chosen[delivery.pk]
-            if id(publications) not in items:
-                items[id(publications)] = digest_items(publications)
-            message = digest_message(
-                delivery=delivery, publications=publications, items=items[id(publications)]
-            )
+            message = composed(session, delivery, chosen[delivery.pk])
             if message is None:
                 nothing_new.append(delivery)
                 continue
-            waiting.append((delivery, message))
-            if len(waiting) == _group_size(session):
-                _deliver_group(session, waiting, progress)
-                waiting = []
-        if waiting:
-            _deliver_group(session, waiting, progress)
+            group.append((delivery, *message))
+            if len(group) == _group_size(session):
+                session.in_background(partial(_deliver_group, session, group, progress, editions))
+                group = []
+        if group:
+            session.in_background(partial(_deliver_group, session, group, progress, editions))
         deliveries_skipped(deliveries=nothing_new)
         progress.skipped += len(nothing_new)
 
@@ -242,18 +300,24 @@ def _group_size(session: _SmtpHandover | _BackendSession) -> int:
     return session.group_size if isinstance(session, _SmtpHandover) else 1
 
 
+# A delivery, its message and the briefs the message shows.
+_Composed = tuple[Delivery, EmailMessage | bytes, Sequence[int]]
+
+
 def _deliver_group(
     session: _SmtpHandover | _BackendSession,
-    group: Sequence[tuple[Delivery, DigestMessage]],
+    group: Sequence[_Composed],
     progress: RunProgress,
+    editions: EditionMemo,
 ) -> None:
     """Hand a group of digests over with one commit point for all of them."""
-    by_key = {delivery.pk: (delivery, message) for delivery, message in group}
+    by_key = {delivery.pk: (delivery, brief_ids) for delivery, _, brief_ids in group}
     outcome = session.handover_many(
-        [(delivery.pk, message.email) for delivery, message in group],
+        [(delivery.pk, message) for delivery, message, _ in group],
         commit_point=lambda keys, finish: deliveries_sent(
-            sent=[(by_key[key][0], by_key[key][1].brief_ids) for key in keys], finish=finish
+            sent=[by_key[key] for key in keys], finish=finish, editions=editions
         ),
+        recipients={delivery.pk: delivery.subscription.email for delivery, _, _ in group},
     )
     for key, error in outcome.items():
         if error is None:

@@ -266,19 +266,18 @@ def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
 
 def _render_rate(run_id: int) -> dict[str, str]:
     """Choose and compose every email of the run as the workers do, chunk by chunk, unsent."""
-    from advisory.digests.compose import digest_items, digest_message
+    from advisory.digests.compose import DigestComposer
     from advisory.digests.models import Delivery
-    from advisory.digests.rendering import DigestItem, _digest_body_cached
+    from advisory.digests.rendering import _digest_body_cached
     from advisory.digests.selectors import ChoiceMemo, deliveries_publications
     from advisory.digests.services import CLAIM_CHUNK
-    from advisory.lib.smtp import message_bytes
 
     _digest_body_cached.cache_clear()
     deliveries = list(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user").order_by("pk")
     )
     memo = ChoiceMemo()
-    items: dict[int, list[DigestItem]] = {}
+    composer = DigestComposer()
     composed = 0
     largest = 0
     wall, cpu = time.perf_counter(), time.process_time()
@@ -286,14 +285,9 @@ def _render_rate(run_id: int) -> dict[str, str]:
         chunk = deliveries[start : start + CLAIM_CHUNK]
         chosen = deliveries_publications(chunk, memo=memo)
         for delivery in chunk:
-            publications = chosen[delivery.pk]
-            if id(publications) not in items:
-                items[id(publications)] = digest_items(publications)
-            message = digest_message(
-                delivery=delivery, publications=publications, items=items[id(publications)]
-            )
+            message = composer.message(delivery=delivery, publications=chosen[delivery.pk])
             if message is not None:
-                largest = max(largest, len(message_bytes(message.email)))
+                largest = max(largest, len(message[0]))
                 composed += 1
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
@@ -386,20 +380,20 @@ def _session_peak(leader: int) -> int:
 
 def _ceiling(run_id: int, *, port: int) -> float:
     """Messages per second two bare smtplib loops reach with the run's real messages."""
-    from advisory.digests.compose import digest_message
+    from advisory.digests.compose import DigestComposer
     from advisory.digests.models import Delivery
     from advisory.digests.selectors import deliveries_publications
-    from advisory.lib.smtp import message_bytes
 
     deliveries = list(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user")[:500]
     )
     chosen = deliveries_publications(deliveries)
+    composer = DigestComposer()
     messages = []
     for delivery in deliveries:
-        message = digest_message(delivery=delivery, publications=chosen[delivery.pk])
+        message = composer.message(delivery=delivery, publications=chosen[delivery.pk])
         if message is not None:
-            messages.append((message.email.recipients(), message_bytes(message.email)))
+            messages.append(([delivery.subscription.email], message[0]))
     senders = [
         Process(target=_send_loop, args=(port, messages, CEILING_MESSAGES // 2)) for _ in range(2)
     ]
