@@ -380,11 +380,41 @@ def _claimed(
     return rows
 
 
+_CLAIMED_FIELDS = (
+    "run_id",
+    "window_start",
+    "window_end",
+    "status",
+    "attempts",
+    "message_id",
+    "claim_token",
+    "subscription__public_id",
+    "subscription__email",
+    "subscription__frequency",
+    "subscription__timezone",
+    "subscription__kinds",
+    "subscription__use_follows",
+    "subscription__status",
+    "subscription__user__username",
+    "subscription__user__first_name",
+    "subscription__user__last_name",
+    "subscription__user__display_name",
+    "subscription__user__is_active",
+    "subscription__user__is_superuser",
+)
+
+
 def deliveries_claim(
     *, run_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
 ) -> list[Delivery]:
     """Take up to `limit` pending deliveries of the run for this worker."""
-    queryset = Delivery.objects.filter(run_id=run_id).select_related("subscription__user")
+    # What sending reads of a delivery, its subscription and reader: every other column
+    # would be parsed for nothing, two hundred times a claim.
+    queryset = (
+        Delivery.objects.filter(run_id=run_id)
+        .select_related("subscription__user")
+        .only(*_CLAIMED_FIELDS)
+    )
     return _claimed(
         queryset,
         limit=limit,
