@@ -113,8 +113,8 @@ def entitlements_of(
 
     One query, one more for the seats of organisations not in `memo`, and two for each
     contract not in it; with a `memo`, memberships are read as ids and one more query loads
-    the organisations it lacks, so a chunk's readers cost no object each. Each user object keeps its entitlement, so later calls of
-    `entitlement_of` on it cost nothing.
+    the organisations it lacks, so a chunk's readers cost no object each. Each user object
+    keeps its entitlement, so later calls of `entitlement_of` on it cost nothing.
     """
     ids = [user.pk for user in users if user.is_active and not user.is_superuser]
     if memo is None:

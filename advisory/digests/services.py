@@ -429,7 +429,8 @@ def _editions(run_id: int, brief_sets: set[tuple[int, ...]]) -> dict[tuple[int, 
     its briefs in the same transaction."""
     keys = {hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest(): ids for ids in brief_sets}
     found = dict(DigestEdition.objects.filter(run_id=run_id, key__in=keys).values_list("key", "pk"))
-    missing = [DigestEdition(run_id=run_id, key=key) for key in keys if key not in found]
+    # In key order: two workers creating the same editions wait for each other, never deadlock.
+    missing = [DigestEdition(run_id=run_id, key=key) for key in sorted(keys) if key not in found]
     if missing:
         # Another worker may create the same edition meanwhile: the unique key settles it.
         DigestEdition.objects.bulk_create(missing, ignore_conflicts=True)
@@ -441,7 +442,7 @@ def _editions(run_id: int, brief_sets: set[tuple[int, ...]]) -> dict[tuple[int, 
         DigestEdition.briefs.through.objects.bulk_create(
             (
                 DigestEdition.briefs.through(digestedition_id=created[key], brief_id=brief_id)
-                for key, pk in created.items()
+                for key, pk in sorted(created.items())
                 if key not in found
                 for brief_id in keys[key]
             ),
