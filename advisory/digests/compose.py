@@ -15,7 +15,11 @@ from advisory.briefs.models import BriefKind, Publication
 from advisory.briefs.readings import judgment_line
 from advisory.digests.models import Delivery, Frequency, RetractionNotice, Subscription
 from advisory.digests.rendering import DigestItem, digest_body, personal_values
-from advisory.digests.selectors import subscription_publications, subscription_token
+from advisory.digests.selectors import (
+    subscription_publications,
+    subscription_signer,
+    subscription_token,
+)
 from advisory.lib.email import absolute_url, render_email, site_domain
 from advisory.lib.smtp import MessageTemplate
 
@@ -119,6 +123,7 @@ class DigestComposer:
         self._more_url = absolute_url(reverse("portal:brief-list"))
         self._unsubscribe = _url_around_token("digests:unsubscribe")
         self._preferences = _url_around_token("digests:preferences")
+        self._signer = subscription_signer()
 
     def message(
         self, *, delivery: Delivery, publications: Sequence[Publication]
@@ -131,7 +136,7 @@ class DigestComposer:
         edition = self._editions[key]
         if edition is None:
             return None
-        token = subscription_token(subscription)
+        token = subscription_token(subscription, signer=self._signer)
         user = subscription.user
         text_values, html_values = personal_values(
             recipient_name=user.byline if user is not None else "",

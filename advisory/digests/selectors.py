@@ -201,9 +201,14 @@ def deliveries_publications(
 _UNSUBSCRIBE_SALT = "advisory.digests.unsubscribe"
 
 
-def subscription_token(subscription: Subscription) -> str:
+def subscription_signer() -> signing.Signer:
+    """What signs the subscriptions' tokens; one serves a whole run."""
+    return signing.Signer(salt=_UNSUBSCRIBE_SALT)
+
+
+def subscription_token(subscription: Subscription, *, signer: signing.Signer | None = None) -> str:
     """The signed, opaque token of the subscription's unsubscribe and preference links."""
-    return signing.Signer(salt=_UNSUBSCRIBE_SALT).sign(subscription.public_id.hex)
+    return (signer or subscription_signer()).sign(subscription.public_id.hex)
 
 
 def subscription_for_token(token: str) -> Subscription | None:

@@ -74,7 +74,13 @@ def _header_value(value: str) -> str:
     return Header(" ".join(value.split()), "utf-8").encode()
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
 def _address(value: str) -> str:
+    if _PLAIN_ADDRESS.fullmatch(value):
+        # A bare address, as every digest recipient's is, is its own header value.
+        return value
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8")
 
