@@ -10,7 +10,8 @@ over 500 distinct preference sets. Measures
 3. end to end: two real Celery workers (one process each) on Redis sending a 10,000 and then a
    100,000 subscriber run through the ledger to Postfix's smtp-sink on loopback, with the
    workers' peak memory (resident set, the pool's processes together);
-4. the ceiling: two processes sending the same messages with smtplib to the same sink;
+4. the ceiling: two processes sending the same messages with smtplib to the same sink, just
+   before and just after the 100,000 (the higher counts);
 
 and writes the figures into tests/benchmarks/README.md.
 
@@ -263,6 +264,10 @@ def _measure(seeded: Seeded, *, total: int, connections: int) -> dict[str, str]:
         figures["tick_whole"] = f"{time.monotonic() - started:.2f} s"
         say(f"Rendering all {total:,} emails in this process, without sending")
         figures |= _render_rate(whole_run)
+        # The machine is shared: the ceiling is measured just before and just after the run
+        # and the higher taken, so that a busy moment cannot flatter the ratio.
+        say(f"Ceiling: 2 processes sending {CEILING_MESSAGES:,} messages with smtplib")
+        ceilings = [_ceiling(whole_run, port=port)]
         say(f"End to end: {total:,} subscribers")
         figures |= _end_to_end(
             whole_run, port=port, label="whole", count=total, connections=connections
@@ -270,8 +275,10 @@ def _measure(seeded: Seeded, *, total: int, connections: int) -> dict[str, str]:
         figures["skipped_whole"] = str(
             Delivery.objects.filter(run_id=whole_run, status=DeliveryStatus.SKIPPED).count()
         )
-        say(f"Ceiling: 2 processes sending {CEILING_MESSAGES:,} messages with smtplib")
-        figures["ceiling"] = f"{_ceiling(whole_run, port=port):,.0f}"
+        say("Ceiling again")
+        ceilings.append(_ceiling(whole_run, port=port))
+        figures["ceiling"] = f"{max(ceilings):,.0f}"
+        figures["ceilings"] = " and ".join(f"{ceiling:,.0f}" for ceiling in ceilings)
     finally:
         os.killpg(sink.pid, signal.SIGTERM)
         sink.wait(timeout=10)
@@ -476,7 +483,8 @@ def _report(f: dict[str, str]) -> str:
             f" ({f['e2e_whole_sent']} sent, {f['skipped_whole']} with nothing new,"
             f" {f['e2e_whole_failed']} failed, in {f['e2e_whole_seconds']} s)"
             f" | {f['e2e_whole_rate']} | |",
-            f"| ceiling: 2 processes, bare smtplib, same sink | {f['ceiling']} | |",
+            f"| ceiling: 2 processes, bare smtplib, same sink (the higher of {f['ceilings']},"
+            f" just before and just after the run) | {f['ceiling']} | |",
             f"| end to end / ceiling | {share:.0%} |"
             f" ≥ 80 %: {'met' if share >= 0.8 else 'MISSED'} |",
             f"| peak worker memory at {SMALL_RUN:,} subscribers | {f['e2e_small_rss']} | |",
