@@ -264,8 +264,9 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-# Connections each worker keeps to the SMTP server while sending digests: that many messages
-# share one commit of the delivery ledger. Keep it within the server's limit per client.
+# Connections each worker process keeps to the SMTP server while sending digests, shared by
+# its two sender threads; each thread's share of messages shares one commit of the delivery
+# ledger. Keep it within the server's limit per client (providers throttle many connections).
 DIGEST_SMTP_CONNECTIONS = env.int("DIGEST_SMTP_CONNECTIONS", default=8)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Advisory <desk@advisory.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -428,3 +428,45 @@ def test_a_group_shares_one_commit_point_and_only_what_it_recorded_is_delivered(
         "r1@example.com",
         "r3@example.com",
     ]
+
+
+@pytest.mark.django_db
+def test_the_workers_encoded_email_is_the_one_the_preview_shows(
+    settings: SettingsWrapper,
+) -> None:
+    from email import message_from_bytes, policy
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from advisory.digests.compose import DigestComposer, digest_message
+    from advisory.digests.selectors import deliveries_publications
+
+    settings.SITE_URL = SITE
+    reader = client_reader(email="zoe@example.com", display_name="Zoë Ávila")
+    subscription = _subscribed(reader)
+    _published_in_window(subscription, title="Basra oil & <the> militias")
+    _published_in_window(subscription, title=".Dots and =equals= at the start")
+    run = _due_run(subscription)
+    [delivery] = deliveries_claim(run_id=run.pk)
+    chosen = deliveries_publications([delivery])[delivery.pk]
+
+    with CaptureQueriesContext(connection) as queries:
+        composed = DigestComposer().message(delivery=delivery, publications=chosen)
+    assert queries.captured_queries == [], "a claim loads all that composing reads"
+    django_message = digest_message(delivery=delivery, publications=chosen)
+    assert composed is not None and django_message is not None
+    data, brief_ids = composed
+    assert brief_ids == django_message.brief_ids
+    wire = message_from_bytes(data, policy=policy.default)
+    assert isinstance(wire, EmailMessage)
+    expected = django_message.email
+    [(expected_html, _)] = expected.alternatives
+    for header in ("Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert wire[header] == expected.extra_headers[header], header
+    assert wire["Subject"] == expected.subject
+    assert wire["To"] == "zoe@example.com"
+    text, html = _parts(wire)
+    assert text.replace("\r\n", "\n") == expected.body
+    assert html.replace("\r\n", "\n") == str(expected_html).replace("\r\n", "\n")
+    assert "Zoë Ávila" in text

@@ -386,3 +386,62 @@ def test_workflow_emails_share_the_inlined_layout() -> None:
         for tag, attrs in page.tags
         if attrs.get("class") and not attrs.get("style")
     ] == []
+
+
+# The wire: an edition encoded once, each recipient's parts joined in.
+
+
+@given(
+    name=st.text(min_size=0, max_size=120),
+    path=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_:.", min_size=1, max_size=900),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_template_message_decodes_to_its_text_with_each_recipients_parts(
+    name: str, path: str
+) -> None:
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    from advisory.lib.smtp import MessageTemplate
+
+    body = digest_body(
+        items=[item(1), item(2, title=".A title that starts with a dot")],
+        period_label=LABEL,
+        more_url=MORE,
+    )
+    template = MessageTemplate(
+        sender="Advisory <desk@advisory.example>",
+        subject=body.subject,
+        headers={"List-Id": "Advisory daily digest <daily.digests.advisory.example>"},
+        text_parts=body.text_parts,
+        html_parts=body.html_parts,
+    )
+    link = f"{SITE}/digests/unsubscribe/{path}/"
+    rendered = body.personalise(
+        recipient_name=name, preferences_url=f"{link}prefs", unsubscribe_url=link
+    )
+    values, escaped = rendering.personal_values(
+        recipient_name=name, preferences_url=f"{link}prefs", unsubscribe_url=link
+    )
+    data = template.message(
+        to=["claire@example.com"],
+        headers={"Message-ID": "<digest.1.2@advisory.example>"},
+        text_values=values,
+        html_values=escaped,
+    )
+    lines = data.split(b"\r\n")
+    # SMTP's limits: no bare line feed, no line over 998 octets, none a lone "." or starting
+    # with one (so the sender has no dot-stuffing to do).
+    assert b"\n" not in b"".join(lines) and b"\r" not in b"".join(lines)
+    assert max(len(line) for line in lines) <= 998
+    assert not any(line.startswith(b".") for line in lines)
+    message = message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["To"] == "claire@example.com"
+    assert message["Message-ID"] == "<digest.1.2@advisory.example>"
+    assert message["Subject"] == rendered.subject
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    assert text.get_content().replace("\r\n", "\n") == rendered.text
+    assert html.get_content().replace("\r\n", "\n") == rendered.html.replace("\r\n", "\n")

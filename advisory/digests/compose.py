@@ -14,9 +14,14 @@ from django.utils import timezone
 from advisory.briefs.models import BriefKind, Publication
 from advisory.briefs.readings import judgment_line
 from advisory.digests.models import Delivery, Frequency, RetractionNotice, Subscription
-from advisory.digests.rendering import DigestItem, digest_body
-from advisory.digests.selectors import subscription_publications, subscription_token
+from advisory.digests.rendering import DigestItem, digest_body, personal_values
+from advisory.digests.selectors import (
+    subscription_publications,
+    subscription_signer,
+    subscription_token,
+)
 from advisory.lib.email import absolute_url, render_email, site_domain
+from advisory.lib.smtp import MessageTemplate
 
 _PERIOD = {
     Frequency.IMMEDIATE: "Flash alert",
@@ -97,6 +102,97 @@ def digest_message(
     return DigestMessage(
         email=message, brief_ids=tuple(row.brief_id for row in rows[: body.shown_count])
     )
+
+
+@dataclass(frozen=True)
+class _Edition:
+    template: MessageTemplate
+    brief_ids: tuple[int, ...]
+
+
+class DigestComposer:
+    """A run's digests as SMTP carries them, for a worker: the same email as `digest_message`,
+    but each distinct edition (briefs, period, list) is encoded once and each recipient's
+    message is that edition with their address, Message-ID, greeting and links joined in.
+    """
+
+    def __init__(self) -> None:
+        # By the id of a chosen list, which the caller keeps alive (see ChoiceMemo).
+        self._editions: dict[tuple[object, ...], _Edition | None] = {}
+        self._items: dict[int, list[DigestItem]] = {}
+        self._more_url = absolute_url(reverse("portal:brief-list"))
+        self._unsubscribe = _url_around_token("digests:unsubscribe")
+        self._preferences = _url_around_token("digests:preferences")
+        self._signer = subscription_signer()
+
+    def message(
+        self, *, delivery: Delivery, publications: Sequence[Publication]
+    ) -> tuple[bytes, tuple[int, ...]] | None:
+        """The message for this delivery and the briefs it shows, or None when nothing is new."""
+        subscription = delivery.subscription
+        key = (id(publications), subscription.frequency, subscription.timezone, delivery.window_end)
+        if key not in self._editions:
+            self._editions[key] = self._edition(delivery, publications)
+        edition = self._editions[key]
+        if edition is None:
+            return None
+        token = subscription_token(subscription, signer=self._signer)
+        user = subscription.user
+        text_values, html_values = personal_values(
+            recipient_name=user.byline if user is not None else "",
+            preferences_url=token.join(self._preferences),
+            unsubscribe_url=token.join(self._unsubscribe),
+        )
+        data = edition.template.message(
+            to=[subscription.email],
+            headers={
+                "Message-ID": delivery.message_id,
+                "List-Unsubscribe": f"<{text_values['unsubscribe_url']}>",
+            },
+            text_values=text_values,
+            html_values=html_values,
+        )
+        return data, edition.brief_ids
+
+    def _edition(self, delivery: Delivery, publications: Sequence[Publication]) -> _Edition | None:
+        if id(publications) not in self._items:
+            self._items[id(publications)] = digest_items(publications)
+        items = self._items[id(publications)]
+        if not items:
+            return None
+        subscription = delivery.subscription
+        label = _PERIOD[Frequency(subscription.frequency)]
+        zone = ZoneInfo(subscription.timezone)
+        body = digest_body(
+            items=items,
+            period_label=f"{label}, {delivery.window_end.astimezone(zone):%-d %B %Y}",
+            more_url=self._more_url,
+            time_zone=subscription.timezone,
+        )
+        template = MessageTemplate(
+            sender=settings.DEFAULT_FROM_EMAIL,
+            subject=body.subject,
+            headers=_list_headers(subscription.frequency, label),
+            text_parts=body.text_parts,
+            html_parts=body.html_parts,
+        )
+        return _Edition(template, tuple(row.brief_id for row in publications[: body.shown_count]))
+
+
+def _url_around_token(name: str) -> tuple[str, str]:
+    """The absolute link of a view that takes a token, cut where the token goes: joining the
+    halves with a token costs nothing, where `reverse` costs tens of microseconds."""
+    marker = "0token0"
+    before, after = absolute_url(reverse(name, args=[marker])).split(marker)
+    return before, after
+
+
+def _list_headers(frequency: str, label: str) -> dict[str, str]:
+    return {
+        "List-Id": f"Advisory {label.lower()} <{frequency}.digests.{site_domain()}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
 
 
 @dataclass(frozen=True)

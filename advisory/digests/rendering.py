@@ -96,21 +96,33 @@ class DigestBody:
         self, *, recipient_name: str, preferences_url: str, unsubscribe_url: str
     ) -> RenderedEmail:
         """The message for one recipient: their greeting and their own links."""
-        _check_link(preferences_url, what="The preferences link")
-        _check_link(unsubscribe_url, what="The unsubscribe link")
-        name = " ".join(recipient_name.split())[:RECIPIENT_NAME_LIMIT]
-        values = {
-            "greeting": f"Hello {name}," if name else "Hello,",
-            "preferences_url": preferences_url,
-            "unsubscribe_url": unsubscribe_url,
-        }
-        escaped = {slot: html.escape(value) for slot, value in values.items()}
-        for slot in ("preferences_url", "unsubscribe_url"):
-            if len(escaped[slot].encode()) > SLOT_BYTE_LIMIT:
-                raise ValueError(f"The {slot.replace('_url', ' link')} is too long for a digest.")
+        values, escaped = personal_values(
+            recipient_name=recipient_name,
+            preferences_url=preferences_url,
+            unsubscribe_url=unsubscribe_url,
+        )
         return RenderedEmail(
             self.subject, _filled(self.text_parts, values), _filled(self.html_parts, escaped)
         )
+
+
+def personal_values(
+    *, recipient_name: str, preferences_url: str, unsubscribe_url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """What fills a body's slots for one recipient: for the text, and escaped for the HTML."""
+    _check_link(preferences_url, what="The preferences link")
+    _check_link(unsubscribe_url, what="The unsubscribe link")
+    name = " ".join(recipient_name.split())[:RECIPIENT_NAME_LIMIT]
+    values = {
+        "greeting": f"Hello {name}," if name else "Hello,",
+        "preferences_url": preferences_url,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    escaped = {slot: html.escape(value) for slot, value in values.items()}
+    for slot in ("preferences_url", "unsubscribe_url"):
+        if len(escaped[slot].encode()) > SLOT_BYTE_LIMIT:
+            raise ValueError(f"The {slot.replace('_url', ' link')} is too long for a digest.")
+    return values, escaped
 
 
 def digest_body(

@@ -74,46 +74,118 @@ def _header_value(value: str) -> str:
     return Header(" ".join(value.split()), "utf-8").encode()
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
 def _address(value: str) -> str:
+    if _PLAIN_ADDRESS.fullmatch(value):
+        # A bare address, as every digest recipient's is, is its own header value.
+        return value
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8")
 
 
-def _part(content: str, subtype: str) -> bytes:
-    body = binascii.b2a_qp(content.encode(), istext=True)
-    return (
-        f"Content-Type: text/{subtype}; charset=utf-8\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode() + _crlf(body)
+def _quoted_printable(content: str) -> bytes:
+    """The text quoted-printable, lines ending CRLF, and no line starting with "." (written
+    "=2E", which any decoder reads back): SMTP's dot-stuffing then has nothing to do."""
+    encoded = _crlf(binascii.b2a_qp(content.encode(), istext=True))
+    encoded = encoded.replace(b"\n.", b"\n=2E")
+    return b"=2E" + encoded[1:] if encoded.startswith(b".") else encoded
+
+
+_SOFT_BREAK = b"=\r\n"
+
+
+def _part_encoded(parts: Sequence[str]) -> tuple[bytes | str, ...]:
+    """Literal text and slot names alternating (even indexes text): the text encoded, each
+    piece before a slot ending in a soft line break, so that every slot starts a line of its
+    own and its value can be encoded alone."""
+    return tuple(
+        part
+        if index % 2
+        else _quoted_printable(part) + (_SOFT_BREAK if index + 1 < len(parts) else b"")
+        for index, part in enumerate(parts)
+    )
+
+
+class MessageTemplate:
+    """A message of plain text with one HTML alternative, encoded for SMTP once and sent to
+    many recipients: each one's headers and slots (greeting, links) are encoded on their own
+    and joined in, so a recipient costs microseconds, not a MIME generation of the body.
+
+    `text_parts` and `html_parts` alternate literal text and slot names (even indexes text).
+    """
+
+    def __init__(
+        self,
+        *,
+        sender: str,
+        subject: str,
+        headers: dict[str, str],
+        text_parts: Sequence[str],
+        html_parts: Sequence[str],
+    ) -> None:
+        # "=" is always encoded in quoted-printable, so "==" never occurs in a part.
+        boundary = f"=={secrets.token_hex(16)}=="
+        head = {
+            "From": _address(sender),
+            "Subject": _header_value(subject),
+            "MIME-Version": "1.0",
+            "Content-Type": f'multipart/alternative; boundary="{boundary}"',
+        }
+        head |= {name: _header_value(value) for name, value in headers.items()}
+        self._head = "".join(f"{name}: {value}\r\n" for name, value in head.items()).encode()
+        self._text_start = (
+            f"\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode()
+        self._html_start = (
+            f"\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode()
+        self._end = f"\r\n--{boundary}--\r\n".encode()
+        self._text = _part_encoded(text_parts)
+        self._html = _part_encoded(html_parts)
+
+    def message(
+        self,
+        *,
+        to: Sequence[str],
+        headers: dict[str, str],
+        text_values: dict[str, str],
+        html_values: dict[str, str],
+    ) -> bytes:
+        """The whole message for one recipient, as SMTP's DATA carries it."""
+        own = {
+            "To": ", ".join(map(_address, to)),
+            "Date": formatdate(usegmt=True),
+            **{name: _header_value(value) for name, value in headers.items()},
+        }
+        if not any(name.lower() == "message-id" for name in own):
+            own["Message-ID"] = make_msgid()
+        pieces = [self._head, "".join(f"{n}: {v}\r\n" for n, v in own.items()).encode()]
+        pieces.append(self._text_start)
+        pieces += _filled(self._text, text_values)
+        pieces.append(self._html_start)
+        pieces += _filled(self._html, html_values)
+        pieces.append(self._end)
+        return b"".join(pieces)
+
+
+def _filled(parts: tuple[bytes | str, ...], values: dict[str, str]) -> list[bytes]:
+    encoded = {slot: _quoted_printable(value) + _SOFT_BREAK for slot, value in values.items()}
+    return [encoded[part] if isinstance(part, str) else part for part in parts]
 
 
 def _alternative_bytes(message: EmailMultiAlternatives, html: str) -> bytes:
-    boundary = f"=={secrets.token_hex(16)}=="
-    headers = {
-        "From": _address(message.from_email),
-        "To": ", ".join(_address(address) for address in message.to),
-        "Subject": _header_value(str(message.subject)),
-        "Date": formatdate(usegmt=True),
-        "MIME-Version": "1.0",
-        "Content-Type": f'multipart/alternative; boundary="{boundary}"',
-    }
-    extra = {name.lower(): (name, value) for name, value in message.extra_headers.items()}
-    if "message-id" not in extra:
-        headers["Message-ID"] = make_msgid()
-    headers |= {name: _header_value(str(value)) for name, value in extra.values()}
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode()
-    delimiter = f"\r\n--{boundary}\r\n".encode()
-    return b"".join(
-        [
-            head,
-            b"\r\n",
-            delimiter.lstrip(b"\r\n"),
-            _part(str(message.body), "plain"),
-            delimiter,
-            _part(html, "html"),
-            f"\r\n--{boundary}--\r\n".encode(),
-        ]
-    )
+    headers = {name: str(value) for name, value in message.extra_headers.items()}
+    return MessageTemplate(
+        sender=message.from_email,
+        subject=str(message.subject),
+        headers={},
+        text_parts=[str(message.body)],
+        html_parts=[html],
+    ).message(to=message.to, headers=headers, text_values={}, html_values={})
 
 
 class SmtpSession:
@@ -214,7 +286,8 @@ class SmtpSession:
 
     def _body_send(self, data: bytes) -> None:
         assert self._smtp is not None
-        body = _LEADING_DOT.sub(b"..", data)
+        # A line starting with "." is doubled; a message MessageTemplate wrote has none.
+        body = _LEADING_DOT.sub(b"..", data) if data.startswith(b".") or b"\n." in data else data
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         self._smtp.send(body)

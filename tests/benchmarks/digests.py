@@ -10,7 +10,8 @@ over 500 distinct preference sets. Measures
 3. end to end: two real Celery workers (one process each) on Redis sending a 10,000 and then a
    100,000 subscriber run through the ledger to Postfix's smtp-sink on loopback, with the
    workers' peak memory (resident set, the pool's processes together);
-4. the ceiling: two processes sending the same messages with smtplib to the same sink;
+4. the ceiling: two processes sending the same messages with smtplib to the same sink, just
+   before and just after the 100,000 (the higher counts);
 
 and writes the figures into tests/benchmarks/README.md.
 
@@ -45,6 +46,9 @@ ORGANISATIONS = 40
 PREFERENCE_SETS = 500
 SMALL_RUN = 10_000
 CEILING_MESSAGES = 20_000
+# A local sink takes as many connections as it is given; a real provider throttles, hence the
+# setting's smaller default.
+BENCH_SMTP_CONNECTIONS = 32
 RESULTS_START = "<!-- digests:start -->"
 RESULTS_END = "<!-- digests:end -->"
 
@@ -59,6 +63,12 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_DIGESTS_REDIS_URL") or DEFAULT_REDIS_URL
     )
     parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument(
+        "--smtp-connections",
+        type=int,
+        default=BENCH_SMTP_CONNECTIONS,
+        help="each worker's DIGEST_SMTP_CONNECTIONS (the setting's default is for real providers)",
+    )
     parser.add_argument("--no-readme", action="store_true", help="print the figures only")
     return parser.parse_args(argv)
 
@@ -77,7 +87,8 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     seeded = _seed(options.subscribers)
     say(f"Seeded {options.subscribers:,} subscribers in {time.monotonic() - started:.0f} s")
-    figures |= _measure(seeded, total=options.subscribers)
+    figures["smtp_connections"] = str(options.smtp_connections)
+    figures |= _measure(seeded, total=options.subscribers, connections=options.smtp_connections)
     report = _report(figures)
     print(report)
     if not options.no_readme:
@@ -219,7 +230,7 @@ def _seed(subscribers: int) -> Seeded:
 # --- The measurements ---------------------------------------------------------------------
 
 
-def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
+def _measure(seeded: Seeded, *, total: int, connections: int) -> dict[str, str]:
     from django.utils import timezone
 
     from advisory.digests.models import Delivery, DeliveryStatus, Subscription
@@ -241,7 +252,9 @@ def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
     try:
         time.sleep(0.5)
         say(f"End to end: {SMALL_RUN:,} subscribers, 2 Celery workers, smtp-sink")
-        figures |= _end_to_end(small_run, port=port, label="small", count=SMALL_RUN)
+        figures |= _end_to_end(
+            small_run, port=port, label="small", count=SMALL_RUN, connections=connections
+        )
 
         # Everyone, the first ones included, for the whole window again.
         Subscription.objects.update(watermark=seeded.window_start, next_due_at=timezone.now())
@@ -251,13 +264,21 @@ def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
         figures["tick_whole"] = f"{time.monotonic() - started:.2f} s"
         say(f"Rendering all {total:,} emails in this process, without sending")
         figures |= _render_rate(whole_run)
+        # The machine is shared: the ceiling is measured just before and just after the run
+        # and the higher taken, so that a busy moment cannot flatter the ratio.
+        say(f"Ceiling: 2 processes sending {CEILING_MESSAGES:,} messages with smtplib")
+        ceilings = [_ceiling(whole_run, port=port)]
         say(f"End to end: {total:,} subscribers")
-        figures |= _end_to_end(whole_run, port=port, label="whole", count=total)
+        figures |= _end_to_end(
+            whole_run, port=port, label="whole", count=total, connections=connections
+        )
         figures["skipped_whole"] = str(
             Delivery.objects.filter(run_id=whole_run, status=DeliveryStatus.SKIPPED).count()
         )
-        say(f"Ceiling: 2 processes sending {CEILING_MESSAGES:,} messages with smtplib")
-        figures["ceiling"] = f"{_ceiling(whole_run, port=port):,.0f}"
+        say("Ceiling again")
+        ceilings.append(_ceiling(whole_run, port=port))
+        figures["ceiling"] = f"{max(ceilings):,.0f}"
+        figures["ceilings"] = " and ".join(f"{ceiling:,.0f}" for ceiling in ceilings)
     finally:
         os.killpg(sink.pid, signal.SIGTERM)
         sink.wait(timeout=10)
@@ -266,19 +287,18 @@ def _measure(seeded: Seeded, *, total: int) -> dict[str, str]:
 
 def _render_rate(run_id: int) -> dict[str, str]:
     """Choose and compose every email of the run as the workers do, chunk by chunk, unsent."""
-    from advisory.digests.compose import digest_items, digest_message
+    from advisory.digests.compose import DigestComposer
     from advisory.digests.models import Delivery
-    from advisory.digests.rendering import DigestItem, _digest_body_cached
+    from advisory.digests.rendering import _digest_body_cached
     from advisory.digests.selectors import ChoiceMemo, deliveries_publications
     from advisory.digests.services import CLAIM_CHUNK
-    from advisory.lib.smtp import message_bytes
 
     _digest_body_cached.cache_clear()
     deliveries = list(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user").order_by("pk")
     )
     memo = ChoiceMemo()
-    items: dict[int, list[DigestItem]] = {}
+    composer = DigestComposer()
     composed = 0
     largest = 0
     wall, cpu = time.perf_counter(), time.process_time()
@@ -286,14 +306,9 @@ def _render_rate(run_id: int) -> dict[str, str]:
         chunk = deliveries[start : start + CLAIM_CHUNK]
         chosen = deliveries_publications(chunk, memo=memo)
         for delivery in chunk:
-            publications = chosen[delivery.pk]
-            if id(publications) not in items:
-                items[id(publications)] = digest_items(publications)
-            message = digest_message(
-                delivery=delivery, publications=publications, items=items[id(publications)]
-            )
+            message = composer.message(delivery=delivery, publications=chosen[delivery.pk])
             if message is not None:
-                largest = max(largest, len(message_bytes(message.email)))
+                largest = max(largest, len(message[0]))
                 composed += 1
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
@@ -305,7 +320,9 @@ def _render_rate(run_id: int) -> dict[str, str]:
     }
 
 
-def _end_to_end(run_id: int, *, port: int, label: str, count: int) -> dict[str, str]:
+def _end_to_end(
+    run_id: int, *, port: int, label: str, count: int, connections: int
+) -> dict[str, str]:
     from django.db import close_old_connections
 
     from advisory.celery import app as celery_app
@@ -315,7 +332,11 @@ def _end_to_end(run_id: int, *, port: int, label: str, count: int) -> dict[str, 
 
     queue = f"bench-digests-{label}"
     env = worker_environment(
-        {"EMAIL_URL": f"smtp://127.0.0.1:{port}", "SITE_URL": "https://advisory.example"}
+        {
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "SITE_URL": "https://advisory.example",
+            "DIGEST_SMTP_CONNECTIONS": str(connections),
+        }
     )
     env["LOG_LEVEL"] = "WARNING"
     workers = [worker_start(queue, concurrency=1, env=env, name=f"{queue}-{n}") for n in range(2)]
@@ -386,20 +407,20 @@ def _session_peak(leader: int) -> int:
 
 def _ceiling(run_id: int, *, port: int) -> float:
     """Messages per second two bare smtplib loops reach with the run's real messages."""
-    from advisory.digests.compose import digest_message
+    from advisory.digests.compose import DigestComposer
     from advisory.digests.models import Delivery
     from advisory.digests.selectors import deliveries_publications
-    from advisory.lib.smtp import message_bytes
 
     deliveries = list(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user")[:500]
     )
     chosen = deliveries_publications(deliveries)
+    composer = DigestComposer()
     messages = []
     for delivery in deliveries:
-        message = digest_message(delivery=delivery, publications=chosen[delivery.pk])
+        message = composer.message(delivery=delivery, publications=chosen[delivery.pk])
         if message is not None:
-            messages.append((message.email.recipients(), message_bytes(message.email)))
+            messages.append(([delivery.subscription.email], message[0]))
     senders = [
         Process(target=_send_loop, args=(port, messages, CEILING_MESSAGES // 2)) for _ in range(2)
     ]
@@ -454,14 +475,16 @@ def _report(f: dict[str, str]) -> str:
             f" ≥ 1,000/s per core: {'met' if per_core >= 1000 else 'MISSED'} |",
             f"| rendering, one process: emails/s of wall-clock time | {f['render_wall']} | |",
             f"| largest email | {f['largest']} | < 90 KB |",
-            f"| end to end, {SMALL_RUN:,} subscribers, 2 workers: emails/s"
+            f"| end to end, {SMALL_RUN:,} subscribers, 2 workers"
+            f" ({f['smtp_connections']} SMTP connections each): emails/s"
             f" ({f['e2e_small_sent']} sent in {f['e2e_small_seconds']} s)"
             f" | {f['e2e_small_rate']} | |",
             f"| end to end, {f['subscribers']} subscribers, 2 workers: emails/s"
             f" ({f['e2e_whole_sent']} sent, {f['skipped_whole']} with nothing new,"
             f" {f['e2e_whole_failed']} failed, in {f['e2e_whole_seconds']} s)"
             f" | {f['e2e_whole_rate']} | |",
-            f"| ceiling: 2 processes, bare smtplib, same sink | {f['ceiling']} | |",
+            f"| ceiling: 2 processes, bare smtplib, same sink (the higher of {f['ceilings']},"
+            f" just before and just after the run) | {f['ceiling']} | |",
             f"| end to end / ceiling | {share:.0%} |"
             f" ≥ 80 %: {'met' if share >= 0.8 else 'MISSED'} |",
             f"| peak worker memory at {SMALL_RUN:,} subscribers | {f['e2e_small_rss']} | |",
