@@ -419,14 +419,29 @@ class FollowTargets:
     tag_ids: frozenset[int] = frozenset()
     region_ids: frozenset[int] = frozenset()
 
+    @property
+    def version(self) -> str:
+        """Changes whenever the reader follows or stops following anything: a kept page showing
+        follow buttons or what the reader follows is keyed by it."""
+        ids = (sorted(self.entity_ids), sorted(self.tag_ids), sorted(self.region_ids))
+        return hashlib.sha256(repr(ids).encode()).hexdigest()
+
 
 def follow_targets_of(user: User | AnonymousUser) -> FollowTargets:
-    follows = follows_of(user)
-    return FollowTargets(
-        entity_ids=frozenset(f.entity_id for f in follows if f.entity_id is not None),
-        tag_ids=frozenset(f.tag_id for f in follows if f.tag_id is not None),
-        region_ids=frozenset(f.region_id for f in follows if f.region_id is not None),
-    )
+    """What the reader follows: one query, once per user object (a request's user keeps it)."""
+    if not user.is_authenticated:
+        return FollowTargets()
+    cached: FollowTargets | None = getattr(user, "_follow_targets", None)
+    if cached is None:
+        rows = Follow.objects.filter(user=user).values_list("entity_id", "tag_id", "region_id")
+        entity_ids, tag_ids, region_ids = set(), set(), set()
+        for entity_id, tag_id, region_id in rows:
+            for ids, pk in ((entity_ids, entity_id), (tag_ids, tag_id), (region_ids, region_id)):
+                if pk is not None:
+                    ids.add(pk)
+        cached = FollowTargets(frozenset(entity_ids), frozenset(tag_ids), frozenset(region_ids))
+        user._follow_targets = cached  # type: ignore[union-attr]
+    return cached
 
 
 @dataclass(frozen=True)
