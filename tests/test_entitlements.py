@@ -279,3 +279,29 @@ class TestEntitlementProperty(HypothesisTestCase):
         readable = publications_for(reader).get(pk=brief.pk).readable
         assert readable is expected
         assert Publication.objects.filter(pk=brief.pk).exists()
+
+
+def test_what_a_reader_follows_is_read_with_their_entitlement(
+    django_assert_num_queries: object,
+) -> None:
+    from taggit.models import Tag
+
+    from advisory.accounts.models import Follow
+    from advisory.accounts.selectors import follow_targets_of
+    from tests.factories import EntityFactory
+
+    region, iraq, _ = _middle_east()
+    reader = client_reader()
+    entity = EntityFactory()
+    tag = Tag.objects.create(name="energy", slug="energy")
+    for target in ({"entity": entity}, {"tag": tag}, {"region": iraq}, {"region": region}):
+        Follow.objects.create(user=reader, **target)
+    alone = type(reader).objects.get(pk=reader.pk)
+    with_entitlement = type(reader).objects.get(pk=reader.pk)
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        entitlement_of(with_entitlement)
+        read_with_it = follow_targets_of(with_entitlement)
+    assert read_with_it == follow_targets_of(alone)
+    assert read_with_it.entity_ids == {entity.pk}
+    assert read_with_it.tag_ids == {tag.pk}
+    assert read_with_it.region_ids == {iraq.pk, region.pk}

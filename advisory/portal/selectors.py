@@ -29,7 +29,12 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier, Follow, User
-from advisory.accounts.selectors import Entitlement, entitlement_of, follows_of
+from advisory.accounts.selectors import (
+    Entitlement,
+    entitlement_of,
+    follow_targets_of,
+    follows_of,
+)
 from advisory.briefs.models import (
     CorrectionNote,
     MentionRole,
@@ -409,39 +414,6 @@ class PublicationReading(TradecraftParts):
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
         return tuple(author for author in self.authors if author.bio)
-
-
-@dataclass(frozen=True)
-class FollowTargets:
-    """What a reader follows, as ids, to show each follow button in its state."""
-
-    entity_ids: frozenset[int] = frozenset()
-    tag_ids: frozenset[int] = frozenset()
-    region_ids: frozenset[int] = frozenset()
-
-    @property
-    def version(self) -> str:
-        """Changes whenever the reader follows or stops following anything: a kept page showing
-        follow buttons or what the reader follows is keyed by it."""
-        ids = (sorted(self.entity_ids), sorted(self.tag_ids), sorted(self.region_ids))
-        return hashlib.sha256(repr(ids).encode()).hexdigest()
-
-
-def follow_targets_of(user: User | AnonymousUser) -> FollowTargets:
-    """What the reader follows: one query, once per user object (a request's user keeps it)."""
-    if not user.is_authenticated:
-        return FollowTargets()
-    cached: FollowTargets | None = getattr(user, "_follow_targets", None)
-    if cached is None:
-        rows = Follow.objects.filter(user=user).values_list("entity_id", "tag_id", "region_id")
-        entity_ids, tag_ids, region_ids = set(), set(), set()
-        for entity_id, tag_id, region_id in rows:
-            for ids, pk in ((entity_ids, entity_id), (tag_ids, tag_id), (region_ids, region_id)):
-                if pk is not None:
-                    ids.add(pk)
-        cached = FollowTargets(frozenset(entity_ids), frozenset(tag_ids), frozenset(region_ids))
-        user._follow_targets = cached  # type: ignore[union-attr]
-    return cached
 
 
 @dataclass(frozen=True)
