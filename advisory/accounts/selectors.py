@@ -96,7 +96,7 @@ def entitlement_of(user: User | AnonymousUser | None) -> Entitlement:
     cached: Entitlement | None = getattr(user, "_entitlement", None)
     if cached is None:
         cached = _entitlement_read(user)
-        user._entitlement = cached  # type: ignore[union-attr]
+        user._entitlement = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -130,7 +130,7 @@ def _entitlement_sql(vendor: str) -> tuple[str, list[str]]:
         for column in ("f.entity_id", "f.tag_id", "f.region_id")
     )
     sql = f"""
-        SELECT {", ".join(f"o.{quote(field.column)}" for field in fields)}, {followed},
+        SELECT {", ".join(f"o.{quote(str(field.column))}" for field in fields)}, {followed},
             (SELECT COUNT(*) FROM {membership} b WHERE b.organisation_id = m.organisation_id
                 AND (b.created_at < m.created_at OR (b.created_at = m.created_at AND b.id < m.id))),
             (SELECT {joined("r.id")} FROM {regions} r
@@ -349,7 +349,9 @@ def follow_targets_of(user: User | AnonymousUser) -> FollowTargets:
     cached: FollowTargets | None = getattr(user, "_follow_targets", None)
     if cached is None:
         rows = Follow.objects.filter(user=user).values_list("entity_id", "tag_id", "region_id")
-        entity_ids, tag_ids, region_ids = set(), set(), set()
+        entity_ids: set[int] = set()
+        tag_ids: set[int] = set()
+        region_ids: set[int] = set()
         for entity_id, tag_id, region_id in rows:
             for ids, pk in ((entity_ids, entity_id), (tag_ids, tag_id), (region_ids, region_id)):
                 if pk is not None:
