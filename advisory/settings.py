@@ -182,6 +182,15 @@ else:
         },
     }
 
+# Sessions are read from Redis and written through to the database: a signed-in page saves a
+# query, and a session outlives a flushed cache. Without Redis each process would keep its own
+# copy (a sign-out in one would not reach the others), so the demo reads the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):

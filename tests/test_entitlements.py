@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from advisory.accounts.models import AccessTier, Membership, Organisation, Role
-from advisory.accounts.selectors import entitlement_of
+from advisory.accounts.selectors import entitlement_of, entitlements_of
 from advisory.accounts.services import membership_assign
 from advisory.briefs.models import Publication
 from advisory.entities.models import Region
@@ -152,10 +152,39 @@ def test_the_entitlement_costs_a_fixed_number_of_queries_once_per_user(
     reader = client_reader()
     reader.membership.organisation.regions.set([region, iraq, iran])
     reader = type(reader).objects.get(pk=reader.pk)
-    with django_assert_num_queries(4):  # type: ignore[operator]
+    # One query: every signed-in page asks it (see `_entitlement_read`).
+    with django_assert_num_queries(1):  # type: ignore[operator]
         entitlement_of(reader)
     with django_assert_num_queries(0):  # type: ignore[operator]
         entitlement_of(reader)
+
+
+def test_one_reader_and_a_batch_of_readers_are_entitled_alike() -> None:
+    """`entitlement_of` reads one user in a query of its own; digests read many at once
+    with `entitlements_of`. Both must say the same for every kind of contract."""
+    from taggit.models import Tag
+
+    region, iraq, _ = _middle_east()
+    running = OrganisationFactory(seats=1, tier=AccessTier.PREMIUM)
+    running.regions.set([region, iraq])
+    published_brief(tags=["energy"])
+    running.topics.set([Tag.objects.get(name="energy")])
+    expired = OrganisationFactory(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    everywhere = OrganisationFactory()
+    users = [UserFactory(username=f"reader{n}") for n in range(4)]
+    for user, organisation in zip(users, (running, running, expired, everywhere), strict=True):
+        # The second reader of `running` joins beyond its one seat.
+        Membership.objects.create(user=user, organisation=organisation, role=Role.CLIENT_READER)
+    users += [UserFactory(username="loner"), staff_user(Role.EDITOR)]
+    superuser = UserFactory(username="root")
+    superuser.is_superuser = True
+    superuser.save()
+    users.append(superuser)
+    fresh = [type(user).objects.get(pk=user.pk) for user in users]
+    batch = entitlements_of([type(user).objects.get(pk=user.pk) for user in users])
+    one_by_one = {user.pk: entitlement_of(user) for user in fresh}
+    assert one_by_one == batch
+    assert len({(e.tier, e.region_ids, e.topic_ids, e.refusal) for e in batch.values()}) == 6
 
 
 # The property: for any contract and any brief, the SQL condition agrees with the rule as
@@ -250,3 +279,29 @@ class TestEntitlementProperty(HypothesisTestCase):
         readable = publications_for(reader).get(pk=brief.pk).readable
         assert readable is expected
         assert Publication.objects.filter(pk=brief.pk).exists()
+
+
+def test_what_a_reader_follows_is_read_with_their_entitlement(
+    django_assert_num_queries: object,
+) -> None:
+    from taggit.models import Tag
+
+    from advisory.accounts.models import Follow
+    from advisory.accounts.selectors import follow_targets_of
+    from tests.factories import EntityFactory
+
+    region, iraq, _ = _middle_east()
+    reader = client_reader()
+    entity = EntityFactory()
+    tag = Tag.objects.create(name="energy", slug="energy")
+    for target in ({"entity": entity}, {"tag": tag}, {"region": iraq}, {"region": region}):
+        Follow.objects.create(user=reader, **target)
+    alone = type(reader).objects.get(pk=reader.pk)
+    with_entitlement = type(reader).objects.get(pk=reader.pk)
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        entitlement_of(with_entitlement)
+        read_with_it = follow_targets_of(with_entitlement)
+    assert read_with_it == follow_targets_of(alone)
+    assert read_with_it.entity_ids == {entity.pk}
+    assert read_with_it.tag_ids == {tag.pk}
+    assert read_with_it.region_ids == {iraq.pk, region.pk}

@@ -9,6 +9,7 @@ not read, and never anything of a brief that is not live.
 """
 
 import datetime
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from advisory.accounts.models import AccessTier, Organisation, Role, User
 from advisory.accounts.selectors import feed_token_of
-from advisory.accounts.services import membership_assign
+from advisory.accounts.services import follow_remove, membership_assign, organisation_update
 from advisory.briefs.models import Brief, MentionRole
 from advisory.briefs.services import SourceSpec, brief_create, brief_parts_replace, brief_update
 from advisory.entities.models import Entity, EntityKind, Region
@@ -393,3 +394,86 @@ def test_a_visitor_page_holds_no_csrf_token_and_a_reader_never_gets_a_visitor_pa
     page = _texts(reader, urls)
     assert "csrfmiddlewaretoken" in page
     assert "Sign out" in page
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None, "the page has no follow form"
+    return found.group(1)
+
+
+def test_a_reader_s_kept_page_is_theirs_alone_and_never_outlives_their_contract_or_follows(
+    django_assert_max_num_queries: Callable[..., AbstractContextManager[object]],
+) -> None:
+    """Signed-in readers are served their own page from the cache (`portal.views.kept_page`).
+    Reader A fills it; another reader of the same organisation, reader A after their contract
+    ends, and reader A after following something must each get a page made for them."""
+    world = _world()
+    covered = _brief(world, "covered", region=world.covered)
+    _published(world, covered)
+    reader_a = world.viewers["reader_a"]
+    assert reader_a is not None
+    organisation = reader_a.membership.organisation
+    colleague = UserFactory(username="colleague", display_name="Colleaguename")
+    membership_assign(
+        actor=None, user=colleague, organisation=organisation, role=Role.CLIENT_READER
+    )
+    detail = reverse("portal:brief-detail", args=[covered.slug])
+    doors = [
+        detail,
+        reverse("portal:brief-list"),
+        reverse("portal:search") + "?q=searchprobecovered",
+        reverse("portal:entity-detail", args=[world.entity.slug]),
+        reverse("portal:home"),
+    ]
+    # The browser checks CSRF tokens, as a real one would be checked.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reader_a)
+    first = _texts(client, doors)
+    assert "bodysecretcovered" in first and reader_a.byline in first
+    # Kept: the reader, and their entitlement with what they follow (one query), nothing more.
+    with django_assert_max_num_queries(2):
+        page = client.get(detail).content.decode()
+    assert "bodysecretcovered" in page and "✓ </span>Following" not in page
+
+    # Reader A on another browser is served the same kept page, with that browser's own CSRF
+    # token in its forms: following through it works, and every page shows it at once.
+    elsewhere = Client(enforce_csrf_checks=True)
+    elsewhere.force_login(reader_a)
+    with django_assert_max_num_queries(2):
+        page = elsewhere.get(detail).content.decode()
+    response = elsewhere.post(
+        reverse("portal:follow"),
+        {
+            "kind": "entity",
+            "slug": world.entity.slug,
+            "action": "follow",
+            "next": detail,
+            "csrfmiddlewaretoken": _token(page),
+        },
+    )
+    assert response.status_code == 302
+    # Twice: the first page carries the message "You now follow…", so it is made afresh.
+    for _ in range(2):
+        assert "✓ </span>Following" in _texts(client, [detail])
+    follow_remove(actor=reader_a, target=world.entity)
+    assert "✓ </span>Following" not in _texts(client, [detail])
+
+    # A colleague entitled alike gets a page of their own: their name, not reader A's.
+    other = Client()
+    other.force_login(colleague)
+    text = _texts(other, doors)
+    assert "Colleaguename" in text and reader_a.byline not in text
+
+    # The contract ends: reader A's kept pages are not served again.
+    organisation_update(
+        actor=world.editor,
+        organisation=organisation,
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    for viewer in (client, other):
+        text = _texts(viewer, doors)
+        assert "Title covered" in text
+        assert "bodysecretcovered" not in text
+        assert "judgmentsecretcovered" not in text
+        assert "subscription ended" in text

@@ -12,7 +12,7 @@ from advisory.briefs.models import BriefKind
 from advisory.briefs.publication import publications_version
 from advisory.portal.search import SearchFilters, SearchResults, publications_search
 from advisory.portal.selectors import readable_key
-from advisory.portal.views import for_visitors
+from advisory.portal.views import kept_page
 
 # Results may be read again for this long; any brief's change starts them afresh at once, so
 # this bounds only how late an entity's new alias is searched for.
@@ -59,7 +59,7 @@ def _results(
     return results
 
 
-@for_visitors
+@kept_page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     results = None

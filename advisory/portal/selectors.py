@@ -29,7 +29,12 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier, Follow, User
-from advisory.accounts.selectors import Entitlement, entitlement_of, follows_of
+from advisory.accounts.selectors import (
+    Entitlement,
+    entitlement_of,
+    follow_targets_of,
+    follows_of,
+)
 from advisory.briefs.models import (
     CorrectionNote,
     MentionRole,
@@ -409,24 +414,6 @@ class PublicationReading(TradecraftParts):
     @property
     def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
         return tuple(author for author in self.authors if author.bio)
-
-
-@dataclass(frozen=True)
-class FollowTargets:
-    """What a reader follows, as ids, to show each follow button in its state."""
-
-    entity_ids: frozenset[int] = frozenset()
-    tag_ids: frozenset[int] = frozenset()
-    region_ids: frozenset[int] = frozenset()
-
-
-def follow_targets_of(user: User | AnonymousUser) -> FollowTargets:
-    follows = follows_of(user)
-    return FollowTargets(
-        entity_ids=frozenset(f.entity_id for f in follows if f.entity_id is not None),
-        tag_ids=frozenset(f.tag_id for f in follows if f.tag_id is not None),
-        region_ids=frozenset(f.region_id for f in follows if f.region_id is not None),
-    )
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """The portal's reading pages. Each asks a selector in advisory.portal.selectors, which starts
 from `publications_for`, and renders what comes back. The pages vary with the reader, so none
 may be kept by a shared cache outside the application; inside it, what visitors who are not
-signed in are shown is the same for all of them, and kept a short while (`for_visitors`)."""
+signed in are shown is the same for all of them, and kept a short while; a signed-in
+reader's page is kept for them alone, under all it shows of them (`kept_page`)."""
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -14,6 +16,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,36 +45,77 @@ VISITOR_PAGE_SECONDS = 60
 
 View = Callable[..., HttpResponse]
 
+# How long a signed-in reader may be shown the page made for them a moment before. Everything
+# the page shows of the reader is in its key (`_reader_page_key`), so this bounds only the same
+# edits as VISITOR_PAGE_SECONDS.
+READER_PAGE_SECONDS = 60
 
-def for_visitors(view: View) -> View:
-    """Serve a visitor who is not signed in the page another visitor was served.
+# A kept page's CSRF tokens are replaced by this and filled in with the requester's own token
+# each time it is served: a token belongs to one browser's CSRF cookie, not to the reader.
+_CSRF_PLACEHOLDER = b"__kept-page-csrf-token__"
+_CSRF_TOKEN_IN_FORM = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')
 
-    Everyone not signed in has the same entitlement, so they are shown the same page, unless
-    it carries something of their own: a message for them, or a CSRF token (a page that put
-    one in a form is never kept). Signed-in readers always get their page made for them.
+
+def _reader_page_key(request: HttpRequest) -> str:
+    """Everything a signed-in reader's page depends on beside its address: what is published,
+    what the reader may read (and why not, when they may not), what they follow, and the
+    reader as the page header names them. Any change to one of these is a new key at once."""
+    user = request.user
+    entitlement = entitlement_of(user)
+    organisation = entitlement.organisation
+    reader = (
+        user.pk,
+        getattr(user, "byline", ""),
+        user.is_staff,
+        user.is_superuser,
+        organisation.pk if organisation is not None else None,
+        entitlement.refusal,
+    )
+    parts = (
+        publications_version(),
+        readable_key(entitlement),
+        selectors.follow_targets_of(user).version,
+        reader,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def kept_page(view: View) -> View:
+    """Serve a page made a moment ago for the same viewer, if nothing it shows has changed.
+
+    Everyone not signed in has the same entitlement, so visitors are shown the same page,
+    unless it carries something of their own: a message for them, or a CSRF token (a page that
+    put one in a form is never kept for visitors). A signed-in reader gets a page kept for
+    them alone, keyed by all it shows of them (`_reader_page_key`); its CSRF tokens are the
+    requester's own, put in as it is served. A page carrying a message, or setting a cookie,
+    is never kept or served from the cache.
     """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        personal = request.user.is_authenticated or messages.get_messages(request)
-        if request.method != "GET" or personal:
+        if request.method != "GET" or messages.get_messages(request):
             return view(request, *args, **kwargs)
+        signed_in = request.user.is_authenticated
         # The whole address: the print view names the host it was read on.
         address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"portal:visitor-page:{publications_version()}:{address}"
+        if signed_in:
+            key = f"portal:reader-page:{_reader_page_key(request)}:{address}"
+        else:
+            key = f"portal:visitor-page:{publications_version()}:{address}"
         kept: tuple[bytes, str] | None = cache.get(key)
         if kept is not None:
             content, content_type = kept
+            if signed_in and _CSRF_PLACEHOLDER in content:
+                content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        ):
-            kept = (response.content, response["Content-Type"])
-            cache.set(key, kept, VISITOR_PAGE_SECONDS)
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return response
+        if signed_in:
+            content = _CSRF_TOKEN_IN_FORM.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
+            cache.set(key, (content, response["Content-Type"]), READER_PAGE_SECONDS)
+        elif not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            cache.set(key, (response.content, response["Content-Type"]), VISITOR_PAGE_SECONDS)
         return response
 
     return wrapper
@@ -102,14 +146,14 @@ def _listing_key(request: HttpRequest) -> str:
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"home": selectors.home_page(request.user)})
 
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def brief_list(request: HttpRequest) -> HttpResponse:
     form = BriefFilterForm(
         request.GET or None, regions=selectors.regions_listed(), tags=selectors.tags_listed()
@@ -135,21 +179,21 @@ def _brief_context(request: HttpRequest, slug: str) -> dict[str, object]:
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def brief_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/brief_detail.html", _brief_context(request, slug))
 
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def brief_print(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/brief_print.html", _brief_context(request, slug))
 
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.entity_page(request.user, slug)
     if page is None:
@@ -159,7 +203,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = selectors.tag_for_slug(slug)
     if tag is None:
@@ -174,7 +218,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @private_page
-@for_visitors
+@kept_page
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = selectors.region_for_slug(slug)
     if region is None:
