@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.cache import BaseCache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -21,9 +21,28 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER = 5.0
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django's client builds a redis-py client for every operation, and each build copies
+    redis-py's table of reply callbacks: about 70 µs of CPU, a dozen times on a page made from
+    scratch. A redis-py client holds no state of its own beyond its connection pool and is
+    safe to share between threads, so one per pool serves every call."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = super().get_client(key, write=write)
+        return client
+
+
 class DegradingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self._class = _ReusedClients
         self._down_until = 0.0
 
     def _available(self) -> bool:

@@ -2,7 +2,7 @@
 
 import datetime
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -21,7 +21,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -133,8 +132,6 @@ HOME_PER_SECTION = 4
 RELATED_LIMIT = 5
 TIMELINE_LIMIT = 20
 CO_MENTIONED_LIMIT = 10
-# Related briefs change only as others are published; a new one may wait this long to show.
-RELATED_CACHE_SECONDS = 600
 _RELATED_CANDIDATES = 50
 
 
@@ -510,23 +507,12 @@ def _related_ranked(
         return [row[0] for row in cursor.fetchall()]
 
 
-def publications_related(
-    user: User | AnonymousUser,
-    publication: Publication,
-    *,
-    entity_ids: list[int],
-    tag_ids: list[int],
-) -> list[Publication]:
-    """Briefs sharing the most entities and tags with this one, as this user may know of them.
+def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[Publication]:
+    """The related briefs ranked by `_related_ranked`, as this user may know of them.
 
-    Which briefs they are does not depend on the reader, so it is kept per version of this
-    publication for a while; the briefs themselves are read through `publications_for`.
+    Which briefs they are does not depend on the reader, so the ranking is kept with the
+    reading's parts (`brief_page`); the briefs themselves are read through `publications_for`.
     """
-    key = f"portal:related:{publication.pk}:{publication.visible_at.timestamp()}"
-    ranked: list[int] | None = cache.get(key)
-    if ranked is None:
-        ranked = _related_ranked(publication, entity_ids=entity_ids, tag_ids=tag_ids)
-        cache.set(key, ranked, RELATED_CACHE_SECONDS)
     if not ranked:
         return []
     found = {
@@ -543,37 +529,87 @@ class _ReadingParts:
     """What a readable brief's page shows the same to every reader who may read it."""
 
     reading: PublicationReading
-    entity_ids: list[int]
-    tag_ids: list[int]
+    # The briefs sharing most with this one, best first (`_related_ranked`).
+    related_ids: list[int]
     # Each with its target's id; whether the reader follows it is filled in per reader.
     follow_items: tuple[tuple[int, FollowItem], ...]
 
 
-# The parts are kept per version of the publication; this bounds how late a renamed entity or
-# tag, or a series neighbour published meanwhile, shows on its page.
+# The parts are kept per version of the publication; this bounds how late a renamed entity,
+# tag or region, a series neighbour or a related brief published meanwhile, shows on its page.
 READING_CACHE_SECONDS = 600
 
 
-def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> _ReadingParts:
-    """The reading of the live revision, and the links to what it covers, in five queries."""
+def _slug_url(name: str) -> Callable[[str], str]:
+    """The address of the `name` page of a slug, the URL resolver asked once rather than once
+    per link (a brief's page links a score of entities, topics and regions)."""
+    placeholder = "slug-placeholder"
+    pattern = reverse(name, args=[placeholder])
+    head, tail = pattern.split(placeholder)
+    return lambda slug: f"{head}{slug}{tail}"
+
+
+@dataclass(frozen=True)
+class _CoveredEntity:
+    pk: int
+    name: str
+    slug: str
+    kind: str
+    is_subject: bool
+
+    def get_kind_display(self) -> str:
+        return str(EntityKind(self.kind).label)
+
+
+def _covered(
+    publication: Publication,
+) -> tuple[list[_CoveredEntity], list[Tag], list[Region]]:
+    """The entities the publication links (subjects first, then by name), its topics and its
+    regions and countries (by name), in one query that builds no model but the plain rows."""
+    quote = connection.ops.quote_name
+    entity_table = quote(Entity._meta.db_table)
+    tag_table = quote(Tag._meta.db_table)
+    region_table = quote(Region._meta.db_table)
+    sql = (
+        f"SELECT 0, e.id, e.name, e.slug, e.kind, pe.role"
+        f" FROM {quote(PublicationEntity._meta.db_table)} pe"
+        f" JOIN {entity_table} e ON e.id = pe.entity_id WHERE pe.publication_id = %s"
+        f" UNION ALL SELECT 1, t.id, t.name, t.slug, '', ''"
+        f" FROM {quote(PublicationTag._meta.db_table)} pt"
+        f" JOIN {tag_table} t ON t.id = pt.tag_id WHERE pt.publication_id = %s"
+        f" UNION ALL SELECT 2, r.id, r.name, r.slug, r.kind, ''"
+        f" FROM {quote(PublicationRegion._meta.db_table)} pr"
+        f" JOIN {region_table} r ON r.id = pr.region_id WHERE pr.publication_id = %s"
+        f" ORDER BY 1, 6 DESC, 3"
+    )
+    entities: list[_CoveredEntity] = []
+    tags: list[Tag] = []
+    regions: list[Region] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [publication.pk] * 3)
+        for part, pk, name, slug, kind, role in cursor.fetchall():
+            if part == 0:
+                entities.append(_CoveredEntity(pk, name, slug, kind, role == MentionRole.SUBJECT))
+            elif part == 1:
+                tags.append(Tag(pk=pk, name=name, slug=slug))
+            else:
+                regions.append(Region(pk=pk, name=name, slug=slug, kind=kind))
+    return entities, tags, regions
+
+
+def _reading_parts(publication: Publication) -> _ReadingParts:
+    """The reading of the live revision, the links to what it covers and the related briefs'
+    ids, in five queries (six in a series)."""
     body_html, snapshot = (
         Publication.objects.filter(pk=publication.pk)
         .values_list("body_html", "revision__snapshot")
         .get()
     )
-    prefetch_related_objects(
-        [publication],
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        Prefetch(
-            "publicationentity_set",
-            queryset=PublicationEntity.objects.select_related("entity").order_by(
-                "-role", "entity__name"
-            ),
-        ),
-    )
-    tags = tuple(publication.tags.all())
-    links = tuple(publication.publicationentity_set.all())
+    entities, tags, regions = _covered(publication)
     judgments, sources, scenarios = snapshot_readings(snapshot)
+    entity_url = _slug_url("portal:entity-detail")
+    tag_url = _slug_url("portal:tag-detail")
+    region_url = _slug_url("portal:region-detail")
     reading = PublicationReading(
         title=publication.title,
         slug=publication.slug,
@@ -583,8 +619,8 @@ def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> 
             BylineAuthor(author.get("name", ""), author.get("bio", ""))
             for author in publication.authors
         ),
-        regions=region_links,
-        tags=tuple(Link(tag.name, reverse("portal:tag-detail", args=[tag.slug])) for tag in tags),
+        regions=tuple(Link(region.name, region_url(region.slug)) for region in regions),
+        tags=tuple(Link(tag.name, tag_url(tag.slug)) for tag in tags),
         word_count=publication.word_count,
         reading_minutes=publication.reading_minutes,
         # Sanitised against an allow-list when the publication was written.
@@ -596,13 +632,13 @@ def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> 
         updated_at=publication.updated_at,
         entities=tuple(
             EntityItem(
-                pk=link.entity.pk,
-                name=link.entity.name,
-                kind=link.entity.get_kind_display(),
-                is_subject=link.role == MentionRole.SUBJECT,
-                url=reverse("portal:entity-detail", args=[link.entity.slug]),
+                pk=entity.pk,
+                name=entity.name,
+                kind=entity.get_kind_display(),
+                is_subject=entity.is_subject,
+                url=entity_url(entity.slug),
             )
-            for link in links
+            for entity in entities
         ),
         series=_series_nav(publication),
         corrections=tuple(CorrectionNote.objects.filter(brief_id=publication.pk)),
@@ -610,13 +646,12 @@ def _reading_parts(publication: Publication, region_links: tuple[Link, ...]) -> 
     )
     return _ReadingParts(
         reading=reading,
-        entity_ids=[link.entity_id for link in links],
-        tag_ids=[tag.pk for tag in tags],
-        follow_items=_follow_items(
-            entities=[link.entity for link in links],
-            tags=tags,
-            regions=tuple(publication.regions.all()),
+        related_ids=_related_ranked(
+            publication,
+            entity_ids=[entity.pk for entity in entities],
+            tag_ids=[tag.pk for tag in tags],
         ),
+        follow_items=_follow_items(entities=entities, tags=tags, regions=regions),
     )
 
 
@@ -632,31 +667,32 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
         publications_for(user)
         .select_related("series")
         .defer("body_html", "search_vector")
-        .prefetch_related(Prefetch("regions", queryset=Region.objects.order_by("name")))
         .filter(slug=slug)
         .first()
     )
     if publication is None:
         return None
-    region_links = tuple(_region_link(region) for region in publication.regions.all())
     readable = bool(publication.readable)  # type: ignore[attr-defined]
     if not readable or publication.retracted_at is not None:
-        return BriefPage(publication=publication, readable=readable, regions=region_links)
+        regions = publication.regions.order_by("name")
+        return BriefPage(
+            publication=publication,
+            readable=readable,
+            regions=tuple(_region_link(region) for region in regions),
+        )
     key = f"portal:reading:{publication.pk}:{publication.visible_at.timestamp()}"
     parts: _ReadingParts | None = cache.get(key)
     if parts is None:
-        parts = _reading_parts(publication, region_links)
+        parts = _reading_parts(publication)
         cache.set(key, parts, READING_CACHE_SECONDS)
     follows = follow_targets_of(user)
     followed = {"entity": follows.entity_ids, "tag": follows.tag_ids, "region": follows.region_ids}
     return BriefPage(
         publication=publication,
         readable=True,
-        regions=region_links,
+        regions=parts.reading.regions,
         reading=parts.reading,
-        related=publications_related(
-            user, publication, entity_ids=parts.entity_ids, tag_ids=parts.tag_ids
-        ),
+        related=publications_related(user, parts.related_ids),
         follow_items=tuple(
             replace(item, following=pk in followed[item.kind]) for pk, item in parts.follow_items
         ),
@@ -665,10 +701,13 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
 
 def _follow_items(
     *,
-    entities: Sequence[Entity],
+    entities: Sequence[_CoveredEntity],
     tags: Sequence[Tag],
     regions: Sequence[Region],
 ) -> tuple[tuple[int, FollowItem], ...]:
+    entity_url = _slug_url("portal:entity-detail")
+    tag_url = _slug_url("portal:tag-detail")
+    region_url = _slug_url("portal:region-detail")
     return (
         *(
             (
@@ -679,7 +718,7 @@ def _follow_items(
                     slug=entity.slug,
                     name=entity.name,
                     label=entity.get_kind_display(),
-                    url=reverse("portal:entity-detail", args=[entity.slug]),
+                    url=entity_url(entity.slug),
                     following=False,
                 ),
             )
@@ -694,7 +733,7 @@ def _follow_items(
                     slug=tag.slug,
                     name=tag.name,
                     label="Topic",
-                    url=reverse("portal:tag-detail", args=[tag.slug]),
+                    url=tag_url(tag.slug),
                     following=False,
                 ),
             )
@@ -709,7 +748,7 @@ def _follow_items(
                     slug=region.slug,
                     name=region.name,
                     label=region.get_kind_display(),
-                    url=reverse("portal:region-detail", args=[region.slug]),
+                    url=region_url(region.slug),
                     following=False,
                 ),
             )
