@@ -37,9 +37,11 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    Window,
 )
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import RowNumber
 from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -367,42 +369,73 @@ def _column(model: type[Model], name: str) -> str:
 
 
 def _facet_sql(name: str, link: type[Model], target: type[Model]) -> str:
-    """The top values of one linked facet over the results (`found`), with their counts."""
+    """The top values of one linked facet over the results (`found`), with their counts.
+
+    Links are counted by the linked row's id, and only the counted rows (a few hundred at
+    most) are joined to their names: grouping tens of thousands of links by name cost twice
+    as much. The slug is unique, so the groups are the same.
+    """
     quote = connection.ops.quote_name
     link_table, target_table = quote(link._meta.db_table), quote(target._meta.db_table)
     publication, linked = _column(link, "publication"), _column(link, name)
     slug, label, pk = _column(target, "slug"), _column(target, "name"), _column(target, "id")
     return (
-        f"SELECT * FROM (SELECT '{name}', t.{slug}, t.{label}, COUNT(*) AS n"
-        f" FROM {link_table} l JOIN found ON found.id = l.{publication}"
-        f" JOIN {target_table} t ON t.{pk} = l.{linked}"
-        f" GROUP BY t.{slug}, t.{label} ORDER BY n DESC, t.{label} LIMIT {FACET_SIZE}) {name}s"
+        f"SELECT * FROM (SELECT '{name}', t.{slug}, t.{label}, counted.n"
+        f" FROM (SELECT l.{linked} AS id, COUNT(*) AS n"
+        f" FROM {link_table} l JOIN found ON found.id = l.{publication} GROUP BY l.{linked})"
+        f" counted JOIN {target_table} t ON t.{pk} = counted.id"
+        f" ORDER BY counted.n DESC, t.{label} LIMIT {FACET_SIZE}) {name}s"
     )
 
 
-def _facets(matching: QuerySet[Publication], filters: SearchFilters) -> Facets:
-    """Counts over every result, not only the page, in one query that matches the text once:
-    the results go into a WITH clause that each facet's count joins."""
+# A row of the facets' query that is one of the page's results: its id, in `value`.
+_PAGE_ROW = "page"
+
+
+def _positioned(ordered: QuerySet[Publication]) -> QuerySet[Publication, tuple[int, str, int]]:
+    """The results as (id, kind, position in the order of `ordered`), for the facets' query."""
+    order = []
+    for field in ordered.query.order_by:
+        assert isinstance(field, str), "search results are ordered by field names"
+        order.append(F(field[1:]).desc() if field.startswith("-") else F(field).asc())
+    return (
+        ordered.order_by()
+        .annotate(position=Window(RowNumber(), order_by=order))
+        .values_list("pk", "kind", "position")
+    )
+
+
+def _facets(
+    ordered: QuerySet[Publication], filters: SearchFilters, *, offset: int
+) -> tuple[Facets, list[int]]:
+    """Counts over every result, not only the page, and the ids of the page's results from
+    `offset` on, in one query that matches the text (and ranks the matches) once: the results,
+    numbered in their order, go into a WITH clause that each facet's count joins."""
     try:
-        found_sql, params = matching.order_by().values_list("pk", "kind").query.sql_with_params()
+        found_sql, params = _positioned(ordered).query.sql_with_params()
     except EmptyResultSet:
-        return Facets()
+        return Facets(), []
     facets = " UNION ALL ".join(_facet_sql(*facet) for facet in _LINKED_FACETS)
     sql = (
-        f"WITH found (id, kind) AS ({found_sql})"
-        f" SELECT 'kind', kind, kind, COUNT(*) FROM found GROUP BY kind UNION ALL {facets}"
+        f"WITH found (id, kind, position) AS ({found_sql})"
+        f" SELECT 'kind', kind, kind, COUNT(*) FROM found GROUP BY kind"
+        f" UNION ALL SELECT '{_PAGE_ROW}', CAST(id AS TEXT), '', position FROM found"
+        f" WHERE position > %s AND position <= %s"
+        f" UNION ALL {facets}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, (*params, offset, offset + PAGE_SIZE))
         rows = cursor.fetchall()
     kind_labels = dict(BriefKind.choices)
     values: dict[str, list[FacetValue]] = {"kind": [], "region": [], "tag": [], "entity": []}
-    for name, value, label, count in sorted(rows, key=lambda row: (-row[3], row[2])):
+    page_ids = [int(row[1]) for row in sorted(row for row in rows if row[0] == _PAGE_ROW)]
+    facet_rows = (row for row in rows if row[0] != _PAGE_ROW)
+    for name, value, label, count in sorted(facet_rows, key=lambda row: (-row[3], row[2])):
         if name == "kind":
             label = str(kind_labels.get(value, value))
         selected = value == getattr(filters, name)
         values[name].append(FacetValue(value=value, label=label, count=count, selected=selected))
-    return Facets(**{name: tuple(facet) for name, facet in values.items()})
+    return Facets(**{name: tuple(facet) for name, facet in values.items()}), page_ids
 
 
 def _active_filters(filters: SearchFilters, facets: Facets) -> tuple[ActiveFilter, ...]:
@@ -444,20 +477,27 @@ def _results(
     text: str,
     plan: QueryPlan,
     filters: SearchFilters,
-    matching: QuerySet[Publication],
     ordered: QuerySet[Publication],
     page: int,
     hit: Callable[[Publication], SearchHit],
 ) -> SearchResults:
-    """Facets, then one page of the ordered results (none asked for when there are none)."""
-    facets = _facets(matching, filters)
+    """Facets and the page's ids, then the page's rows (none asked for when there are none).
+
+    A page past the last gives the last, read by its offset (the ids were of the page asked).
+    """
+    offset = (max(1, page) - 1) * PAGE_SIZE
+    facets, page_ids = _facets(ordered, filters, offset=offset)
     page_count = max(1, math.ceil(facets.total / PAGE_SIZE))
     page = min(max(1, page), page_count)
     rows: list[Publication] = []
     if facets.total:
-        offset = (page - 1) * PAGE_SIZE
         page_rows = ordered.defer("body_html", "search_vector").prefetch_related("regions")
-        rows = list(page_rows[offset : offset + PAGE_SIZE])
+        if page_ids:
+            # The same order, over the page's rows alone: ranked again, twenty rows.
+            rows = list(page_rows.filter(pk__in=page_ids))
+        else:
+            offset = (page - 1) * PAGE_SIZE
+            rows = list(page_rows[offset : offset + PAGE_SIZE])
     return SearchResults(
         text=text,
         hits=[hit(row) for row in rows],
@@ -573,7 +613,6 @@ def search_fulltext(
             text=text,
             plan=plan,
             filters=filters,
-            matching=nothing,
             ordered=nothing,
             page=page,
             hit=_hit_unmarked,
@@ -608,7 +647,6 @@ def search_fulltext(
         text=text,
         plan=plan,
         filters=filters,
-        matching=matching,
         ordered=ordered,
         page=page,
         hit=hit,
@@ -711,7 +749,6 @@ def search_fallback(
         text=text,
         plan=plan,
         filters=filters,
-        matching=matching,
         ordered=ordered,
         page=page,
         hit=hit,
