@@ -558,7 +558,8 @@ class _CoveredEntity:
     is_subject: bool
 
     def get_kind_display(self) -> str:
-        return str(EntityKind(self.kind).label)
+        # As the model's own display: an unknown value shows as stored.
+        return str(dict(EntityKind.choices).get(self.kind, self.kind))
 
 
 def _covered(
