@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -31,6 +32,7 @@ from advisory.briefs.services import (
     brief_update,
 )
 from advisory.entities.models import Designation, Entity, Region, Relationship
+from advisory.portal.forms import QuickSelect
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import brief_approve, brief_publish, brief_retract, brief_submit
 from tests.factories import (
@@ -757,3 +759,17 @@ def test_every_page_runs_the_same_number_of_queries_for_one_item_or_many(
         if name in expected:
             with django_assert_num_queries(expected[name], info=name):
                 assert client.get(path).status_code == 200, name
+
+
+@pytest.mark.parametrize("value", ["", "iraq", "caucasus", "<b>&\"'", None, ["iraq", "x"]])
+def test_the_filters_quick_select_writes_what_djangos_select_template_writes(value: object) -> None:
+    choices = [
+        ("", "Any country"),
+        ("caucasus", "Caucasus & <Central> Asia"),
+        ("Middle East", [("iraq", "Iraq"), ("iran", "Iran “quoted”")]),
+        ("Other", [("<b>&\"'", "Odd <value>")]),
+    ]
+    attrs = {"id": "id_country", "aria-invalid": "true", "required": True, "disabled": False}
+    quick = QuickSelect(choices=choices).render("country", value, attrs=attrs)
+    django = forms.Select(choices=choices).render("country", value, attrs=attrs)
+    assert quick == django
