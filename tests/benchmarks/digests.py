@@ -27,9 +27,12 @@ import smtplib
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterable
 from itertools import cycle
 from multiprocessing import Process
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.benchmarks.run import (
     README,
@@ -38,6 +41,10 @@ from tests.benchmarks.run import (
     machine,
     say,
 )
+
+if TYPE_CHECKING:
+    from advisory.digests.models import Delivery
+    from advisory.digests.selectors import ClaimedDelivery
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_digests"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -294,7 +301,7 @@ def _render_rate(run_id: int) -> dict[str, str]:
     from advisory.digests.services import CLAIM_CHUNK
 
     _digest_body_cached.cache_clear()
-    deliveries = list(
+    deliveries = _as_claimed(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user").order_by("pk")
     )
     memo = ChoiceMemo()
@@ -411,7 +418,7 @@ def _ceiling(run_id: int, *, port: int) -> float:
     from advisory.digests.models import Delivery
     from advisory.digests.selectors import deliveries_publications
 
-    deliveries = list(
+    deliveries = _as_claimed(
         Delivery.objects.filter(run_id=run_id).select_related("subscription__user")[:500]
     )
     chosen = deliveries_publications(deliveries)
@@ -431,6 +438,34 @@ def _ceiling(run_id: int, *, port: int) -> float:
         sender.join()
     elapsed = time.monotonic() - started
     return CEILING_MESSAGES / elapsed
+
+
+def _as_claimed(deliveries: "Iterable[Delivery]") -> "list[ClaimedDelivery]":
+    """The deliveries as a worker's claim gives them, without claiming them."""
+    from advisory.digests.selectors import ClaimedDelivery, Recipient
+
+    return [
+        ClaimedDelivery(
+            pk=delivery.pk,
+            run_id=delivery.run_id,
+            window_start=delivery.window_start,
+            window_end=delivery.window_end,
+            attempts=delivery.attempts,
+            message_id=delivery.message_id,
+            claim_token=uuid.uuid4(),
+            subscription=Recipient(
+                pk=delivery.subscription.pk,
+                public_id=delivery.subscription.public_id,
+                email=delivery.subscription.email,
+                frequency=delivery.subscription.frequency,
+                timezone=delivery.subscription.timezone,
+                kinds=delivery.subscription.kinds,
+                use_follows=delivery.subscription.use_follows,
+                user=delivery.subscription.user,
+            ),
+        )
+        for delivery in deliveries
+    ]
 
 
 def _send_loop(port: int, messages: list[tuple[list[str], bytes]], count: int) -> None:
