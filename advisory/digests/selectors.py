@@ -71,6 +71,9 @@ class Interests:
     region_ids: frozenset[int] = frozenset()
 
 
+NO_INTERESTS = Interests()
+
+
 def _interests(
     subscription: Subscription | Recipient, filters: Interests, follows: Iterable[Follow]
 ) -> Interests:
@@ -118,7 +121,7 @@ def _filters_of(subscription_ids: Sequence[int]) -> dict[int, Interests]:
             frozenset(found[pk]["region"]),
         )
         if pk in found
-        else Interests()
+        else NO_INTERESTS
         for pk in subscription_ids
     }
 

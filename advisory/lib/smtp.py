@@ -85,6 +85,12 @@ def _address(value: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
+def _envelope_address(value: str) -> str:
+    """`smtplib.quoteaddr`, which parses every address with the email package: a bare
+    address, as every digest's is, is only bracketed."""
+    return f"<{value}>" if _PLAIN_ADDRESS.fullmatch(value) else smtplib.quoteaddr(value)
+
+
 def _quoted_printable(content: str) -> bytes:
     """The text quoted-printable, lines ending CRLF, and no line starting with "." (written
     "=2E", which any decoder reads back): SMTP's dot-stuffing then has nothing to do."""
@@ -302,8 +308,8 @@ class SmtpSession:
                 return False
             [recipient] = recipients
             smtp.send(
-                f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
-                f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+                f"MAIL FROM:{_envelope_address(sender)}\r\n"
+                f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n"
             )
         except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
