@@ -114,6 +114,11 @@ def _part_encoded(parts: Sequence[str]) -> tuple[bytes | str, ...]:
     )
 
 
+class DotFree(bytes):
+    """Message data no line of which starts with ".", as `MessageTemplate` writes it: SMTP's
+    dot-stuffing has nothing to do, so the whole message is not searched for one."""
+
+
 class MessageTemplate:
     """A message of plain text with one HTML alternative, encoded for SMTP once and sent to
     many recipients: each one's headers and slots (greeting, links) are encoded on their own
@@ -160,7 +165,7 @@ class MessageTemplate:
         headers: dict[str, str],
         text_values: dict[str, str],
         html_values: dict[str, str],
-    ) -> bytes:
+    ) -> DotFree:
         """The whole message for one recipient, as SMTP's DATA carries it."""
         own = {
             "To": ", ".join(map(_address, to)),
@@ -175,7 +180,7 @@ class MessageTemplate:
         pieces.append(self._html_start)
         pieces += _filled(self._html, html_values)
         pieces.append(self._end)
-        return b"".join(pieces)
+        return DotFree(b"".join(pieces))
 
 
 def _filled(parts: tuple[bytes | str, ...], values: dict[str, str]) -> list[bytes]:
@@ -293,7 +298,8 @@ class SmtpSession:
     def _body_send(self, data: bytes) -> None:
         assert self._smtp is not None
         # A line starting with "." is doubled; a message MessageTemplate wrote has none.
-        body = _LEADING_DOT.sub(b"..", data) if data.startswith(b".") or b"\n." in data else data
+        stuffing = not isinstance(data, DotFree) and (data.startswith(b".") or b"\n." in data)
+        body = _LEADING_DOT.sub(b"..", data) if stuffing else data
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         self._smtp.send(body)
