@@ -257,9 +257,15 @@ def entitlements_of(
 def _organisations_of(user_ids: Sequence[int], *, memo: ContractMemo) -> dict[int, Organisation]:
     """Each user's organisation, by user id: the memberships as ids, and only the
     organisations the memo lacks as objects (a chunk of 200 readers shares a few dozen)."""
-    pairs = list(
-        Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "organisation_id")
-    )
+    # The ids as one array literal (PostgreSQL, as digests need): 200 parameters cost more to
+    # bind than the query to run.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, organisation_id FROM {Membership._meta.db_table}"
+            " WHERE user_id = ANY(%s::bigint[])",
+            ["{" + ",".join(map(str, user_ids)) + "}"],
+        )
+        pairs = cursor.fetchall()
     unknown = {organisation_id for _, organisation_id in pairs} - memo.organisations.keys()
     if unknown:
         memo.organisations |= Organisation.objects.in_bulk(unknown)

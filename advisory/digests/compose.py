@@ -16,6 +16,7 @@ from advisory.briefs.readings import judgment_line
 from advisory.digests.models import Delivery, Frequency, RetractionNotice, Subscription
 from advisory.digests.rendering import DigestItem, digest_body, personal_values
 from advisory.digests.selectors import (
+    ClaimedDelivery,
     subscription_publications,
     subscription_signer,
     subscription_token,
@@ -55,7 +56,7 @@ def digest_items(rows: Sequence[Publication]) -> list[DigestItem]:
 
 def digest_message(
     *,
-    delivery: Delivery,
+    delivery: Delivery | ClaimedDelivery,
     publications: Sequence[Publication],
     items: Sequence[DigestItem] | None = None,
 ) -> DigestMessage | None:
@@ -126,7 +127,7 @@ class DigestComposer:
         self._signer = subscription_signer()
 
     def message(
-        self, *, delivery: Delivery, publications: Sequence[Publication]
+        self, *, delivery: ClaimedDelivery, publications: Sequence[Publication]
     ) -> tuple[bytes, tuple[int, ...]] | None:
         """The message for this delivery and the briefs it shows, or None when nothing is new."""
         subscription = delivery.subscription
@@ -154,7 +155,9 @@ class DigestComposer:
         )
         return data, edition.brief_ids
 
-    def _edition(self, delivery: Delivery, publications: Sequence[Publication]) -> _Edition | None:
+    def _edition(
+        self, delivery: ClaimedDelivery, publications: Sequence[Publication]
+    ) -> _Edition | None:
         if id(publications) not in self._items:
             self._items[id(publications)] = digest_items(publications)
         items = self._items[id(publications)]

@@ -23,9 +23,9 @@ from advisory.digests.compose import (
     digest_message,
     retraction_message,
 )
-from advisory.digests.models import Delivery, RetractionNotice, SubscriptionStatus
+from advisory.digests.models import RetractionNotice, SubscriptionStatus
 from advisory.digests.rendering import DigestItem
-from advisory.digests.selectors import ChoiceMemo, deliveries_publications
+from advisory.digests.selectors import ChoiceMemo, ClaimedDelivery, deliveries_publications
 from advisory.digests.services import (
     EditionMemo,
     deliveries_claim,
@@ -261,7 +261,7 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
 
     def composed(
         session: _SmtpHandover | _BackendSession,
-        delivery: Delivery,
+        delivery: ClaimedDelivery,
         publications: list[Publication],
     ) -> tuple[EmailMessage | bytes, Sequence[int]] | None:
         if isinstance(session, _SmtpHandover):
@@ -274,18 +274,18 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
         )
         return None if message is None else (message.email, message.brief_ids)
 
-    def claim() -> list[tuple[Delivery, list[Publication]]]:
+    def claim() -> list[tuple[ClaimedDelivery, list[Publication]]]:
         deliveries = deliveries_claim(run_id=run_id)
         chosen = deliveries_publications(deliveries, memo=memo) if deliveries else {}
         return [(delivery, chosen[delivery.pk]) for delivery in deliveries]
 
     def send_chunk(
         session: _SmtpHandover | _BackendSession,
-        claimed: Sequence[tuple[Delivery, list[Publication]]],
+        claimed: Sequence[tuple[ClaimedDelivery, list[Publication]]],
         progress: RunProgress,
     ) -> None:
         group: list[_Composed] = []
-        nothing_new: list[Delivery] = []
+        nothing_new: list[ClaimedDelivery] = []
         for delivery, publications in claimed:
             message = composed(session, delivery, publications)
             if message is None:
@@ -359,7 +359,7 @@ def _group_size(session: _SmtpHandover | _BackendSession) -> int:
 
 
 # A delivery, its message and the briefs the message shows.
-_Composed = tuple[Delivery, EmailMessage | bytes, Sequence[int]]
+_Composed = tuple[ClaimedDelivery, EmailMessage | bytes, Sequence[int]]
 
 
 def _deliver_group(

@@ -1,6 +1,7 @@
 """What a digest carries, through the portal's entitlement selector; runs and their ledger."""
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,11 +12,54 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django_stubs_ext import WithAnnotations
 
-from advisory.accounts.models import Follow
-from advisory.accounts.selectors import ContractMemo, entitlement_of, entitlements_of
+from advisory.accounts.models import Follow, User
+from advisory.accounts.selectors import (
+    ContractMemo,
+    Entitlement,
+    entitlement_of,
+    entitlements_of,
+)
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
 from advisory.portal.selectors import publications_readable, readable_key
+
+
+@dataclass(slots=True)
+class Recipient:
+    """What sending reads of a claimed delivery's subscription: a plain row, where a model
+    object per delivery cost more than choosing and composing its email."""
+
+    pk: int
+    public_id: uuid.UUID
+    email: str
+    frequency: str
+    timezone: str
+    kinds: list[str]
+    use_follows: bool
+    # The reader (None for an external subscriber), a model object: entitlements are its.
+    user: User | None
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.pk
+
+
+@dataclass(slots=True)
+class ClaimedDelivery:
+    """A delivery a worker holds (see `deliveries_claim`), with its recipient."""
+
+    pk: int
+    run_id: int
+    window_start: datetime.datetime | None
+    window_end: datetime.datetime
+    attempts: int
+    message_id: str
+    claim_token: uuid.UUID
+    subscription: Recipient
+
+    @property
+    def subscription_id(self) -> int:
+        return self.subscription.pk
 
 
 @dataclass(frozen=True)
@@ -27,8 +71,11 @@ class Interests:
     region_ids: frozenset[int] = frozenset()
 
 
+NO_INTERESTS = Interests()
+
+
 def _interests(
-    subscription: Subscription, filters: Interests, follows: Iterable[Follow]
+    subscription: Subscription | Recipient, filters: Interests, follows: Iterable[Follow]
 ) -> Interests:
     """The subscription's own filters and, if it uses them, the reader's follows."""
     if not subscription.use_follows:
@@ -74,13 +121,13 @@ def _filters_of(subscription_ids: Sequence[int]) -> dict[int, Interests]:
             frozenset(found[pk]["region"]),
         )
         if pk in found
-        else Interests()
+        else NO_INTERESTS
         for pk in subscription_ids
     }
 
 
 def _chosen(
-    subscription: Subscription,
+    subscription: Subscription | Recipient,
     interests: Interests,
     *,
     window_start: datetime.datetime | None,
@@ -155,10 +202,12 @@ class ChoiceMemo:
 
     choices: dict[tuple[object, ...], list[Publication]] = field(default_factory=dict)
     contracts: ContractMemo = field(default_factory=ContractMemo)
+    # Readers of one contract share its entitlement: its key is hashed once.
+    readable_keys: dict[Entitlement, str] = field(default_factory=dict)
 
 
 def deliveries_publications(
-    deliveries: Sequence[Delivery], *, memo: ChoiceMemo | None = None
+    deliveries: Sequence[ClaimedDelivery], *, memo: ChoiceMemo | None = None
 ) -> dict[int, list[Publication]]:
     """Each delivery's briefs, as `subscription_publications` gives them: a fixed number of
     queries for the chunk, plus two for each distinct choice not already in `memo` (kept by
@@ -168,17 +217,22 @@ def deliveries_publications(
     filters = _filters_of([subscription.pk for subscription in subscriptions])
     readers = [subscription.user for subscription in subscriptions if subscription.user]
     entitlements_of(readers, memo=memo.contracts)
+    following = [s.user for s in subscriptions if s.user is not None and s.use_follows]
     follows: dict[int, list[Follow]] = defaultdict(list)
-    for follow in Follow.objects.filter(user__in=readers):
-        follows[follow.user_id].append(follow)
+    if following:
+        for follow in Follow.objects.filter(user__in=following):
+            follows[follow.user_id].append(follow)
     chosen: dict[int, list[Publication]] = {}
     for delivery in deliveries:
         subscription = delivery.subscription
         interests = _interests(
             subscription, filters[subscription.pk], follows[subscription.user_id or 0]
         )
+        entitlement = entitlement_of(subscription.user)
+        if entitlement not in memo.readable_keys:
+            memo.readable_keys[entitlement] = readable_key(entitlement)
         key = (
-            readable_key(entitlement_of(subscription.user)),
+            memo.readable_keys[entitlement],
             interests,
             subscription.frequency == Frequency.IMMEDIATE,
             tuple(sorted(subscription.kinds)),
@@ -206,7 +260,9 @@ def subscription_signer() -> signing.Signer:
     return signing.Signer(salt=_UNSUBSCRIBE_SALT)
 
 
-def subscription_token(subscription: Subscription, *, signer: signing.Signer | None = None) -> str:
+def subscription_token(
+    subscription: Subscription | Recipient, *, signer: signing.Signer | None = None
+) -> str:
     """The signed, opaque token of the subscription's unsubscribe and preference links."""
     return (signer or subscription_signer()).sign(subscription.public_id.hex)
 

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any
 
 from django.core import signing
 from django.core.cache import cache
@@ -34,6 +34,7 @@ from advisory.digests.models import (
     SubscriptionStatus,
 )
 from advisory.digests.schedule import next_delivery_after, timezone_valid
+from advisory.digests.selectors import ClaimedDelivery, Recipient
 from advisory.entities.models import Entity, Region
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
 from advisory.ops.queueing import task_enqueue_on_commit
@@ -302,9 +303,6 @@ _jitter = random.SystemRandom()
 HARD_BOUNCES_BEFORE_SUPPRESSION = 3
 
 
-Claimable = TypeVar("Claimable", Delivery, RetractionNotice)
-
-
 def _no_disk_wait(cursor: CursorWrapper) -> None:
     """This transaction's COMMIT returns before its WAL reaches the disk.
 
@@ -325,12 +323,12 @@ def _id_array(values: Iterable[object]) -> str:
 
 
 def _claimed(
-    queryset: QuerySet[Claimable],
+    queryset: QuerySet[RetractionNotice],
     *,
     limit: int,
     now: datetime.datetime,
     message_id: tuple[str, str],
-) -> list[Claimable]:
+) -> list[RetractionNotice]:
     """Take up to `limit` of the pending rows for this worker (SKIP LOCKED), marked sending.
 
     Each claim gets a fresh token; only its holder can mark a row sent. The Message-ID
@@ -380,46 +378,91 @@ def _claimed(
     return rows
 
 
-_CLAIMED_FIELDS = (
-    "run_id",
-    "window_start",
-    "window_end",
-    "status",
-    "attempts",
-    "message_id",
-    "claim_token",
-    "subscription__public_id",
-    "subscription__email",
-    "subscription__frequency",
-    "subscription__timezone",
-    "subscription__kinds",
-    "subscription__use_follows",
-    "subscription__status",
-    "subscription__user__username",
-    "subscription__user__first_name",
-    "subscription__user__last_name",
-    "subscription__user__display_name",
-    "subscription__user__is_active",
-    "subscription__user__is_superuser",
-)
+# What sending reads of a reader, in the model's field order, which `Model.from_db` expects.
+_READER_FIELDS = [
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname
+    in {"id", "username", "first_name", "last_name", "display_name", "is_active", "is_superuser"}
+]
+_READER_COLUMNS = ", ".join(f"u.{name}" for name in _READER_FIELDS)
+
+# One statement claims a chunk: it picks the pending rows (SKIP LOCKED), marks them sending
+# under a fresh token, gives each its Message-ID once, and returns what sending reads of the
+# delivery, its subscription and reader as plain columns.
+_CLAIM = f"""
+    WITH picked AS (
+        SELECT id FROM {Delivery._meta.db_table}
+        WHERE run_id = %(run)s AND status = %(pending)s
+            AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+        ORDER BY id LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE {Delivery._meta.db_table} AS d
+    SET status = %(sending)s, claimed_at = %(now)s, claim_token = %(token)s,
+        attempts = d.attempts + 1,
+        message_id = CASE WHEN d.message_id = ''
+            THEN '<digest.' || d.run_id || '.' || d.id || %(domain)s ELSE d.message_id END
+    FROM picked, {Subscription._meta.db_table} AS s
+        LEFT JOIN {User._meta.db_table} AS u ON u.id = s.user_id
+    WHERE d.id = picked.id AND s.id = d.subscription_id
+    RETURNING d.id, d.run_id, d.window_start, d.window_end, d.attempts, d.message_id,
+        s.id, s.public_id, s.email, s.frequency, s.timezone,
+        ARRAY(SELECT jsonb_array_elements_text(s.kinds)), s.use_follows,
+        {_READER_COLUMNS}
+"""
 
 
 def deliveries_claim(
     *, run_id: int, limit: int = CLAIM_CHUNK, now: datetime.datetime | None = None
-) -> list[Delivery]:
-    """Take up to `limit` pending deliveries of the run for this worker."""
-    # What sending reads of a delivery, its subscription and reader: every other column
-    # would be parsed for nothing, two hundred times a claim.
-    queryset = (
-        Delivery.objects.filter(run_id=run_id)
-        .select_related("subscription__user")
-        .only(*_CLAIMED_FIELDS)
-    )
-    return _claimed(
-        queryset,
-        limit=limit,
-        now=now or timezone.now(),
-        message_id=("digest", "run_id"),
+) -> list[ClaimedDelivery]:
+    """Take up to `limit` pending deliveries of the run for this worker, in id order.
+
+    Like `_claimed`, in one statement, and as plain rows: Django building a delivery,
+    subscription and reader object for each row cost more than composing its email.
+    """
+    token = uuid.uuid4()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _no_disk_wait(cursor)
+        cursor.execute(
+            _CLAIM,
+            {
+                "run": run_id,
+                "pending": DeliveryStatus.PENDING,
+                "now": now or timezone.now(),
+                "limit": limit,
+                "sending": DeliveryStatus.SENDING,
+                "token": token,
+                "domain": f"@{site_domain()}>",
+            },
+        )
+        rows = sorted(cursor.fetchall())
+    return [_claimed_row(row, token) for row in rows]
+
+
+def _claimed_row(row: tuple[Any, ...], token: uuid.UUID) -> ClaimedDelivery:
+    """A row of `_CLAIM`, in the order of its RETURNING list."""
+    (pk, run_id, window_start, window_end, attempts, message_id) = row[:6]
+    (subscription_id, public_id, email, frequency, zone, kinds, use_follows) = row[6:13]
+    reader = row[13:]
+    return ClaimedDelivery(
+        pk=pk,
+        run_id=run_id,
+        window_start=window_start,
+        window_end=window_end,
+        attempts=attempts,
+        message_id=message_id,
+        claim_token=token,
+        subscription=Recipient(
+            pk=subscription_id,
+            public_id=public_id,
+            email=email,
+            frequency=frequency,
+            timezone=zone,
+            kinds=kinds,
+            use_follows=use_follows,
+            user=None if reader[0] is None else User.from_db("default", _READER_FIELDS, reader),
+        ),
     )
 
 
@@ -470,7 +513,7 @@ class EditionMemo:
 
 def deliveries_sent(
     *,
-    sent: Sequence[tuple[Delivery, Sequence[int]]],
+    sent: Sequence[tuple[ClaimedDelivery, Sequence[int]]],
     finish: Callable[[set[int]], set[int]] | None = None,
     editions: EditionMemo | None = None,
 ) -> set[int]:
@@ -515,7 +558,7 @@ def deliveries_sent(
     return held
 
 
-def deliveries_skipped(*, deliveries: Sequence[Delivery]) -> None:
+def deliveries_skipped(*, deliveries: Sequence[ClaimedDelivery]) -> None:
     """Nothing new for these subscribers in the window: no email."""
     if not deliveries:
         return
@@ -545,12 +588,17 @@ def retry_delay(attempt: int) -> datetime.timedelta:
 
 
 def _attempt_failed(
-    row: Delivery | RetractionNotice, *, error: str, transient: bool, **undone: object
+    rows: QuerySet[Delivery] | QuerySet[RetractionNotice],
+    row: ClaimedDelivery | RetractionNotice,
+    *,
+    error: str,
+    transient: bool,
+    **undone: object,
 ) -> None:
     """A transient failure is tried again later, up to MAX_ATTEMPTS; any other is final.
     `undone` resets what a commit point the server then refused had recorded."""
     retry = transient and row.attempts < MAX_ATTEMPTS
-    type(row).objects.filter(pk=row.pk, claim_token=row.claim_token).update(
+    rows.filter(pk=row.pk, claim_token=row.claim_token).update(
         status=DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED,
         next_attempt_at=timezone.now() + retry_delay(row.attempts) if retry else None,
         sent_at=None,
@@ -579,12 +627,16 @@ def _bounce_recorded(*, subscription_id: int, error: str) -> None:
 
 
 @transaction.atomic
-def delivery_failed(*, delivery: Delivery, error: str, transient: bool, bounce: bool) -> None:
+def delivery_failed(
+    *, delivery: ClaimedDelivery, error: str, transient: bool, bounce: bool
+) -> None:
     """Record a failed attempt (a bounce is the server refusing the address for good).
 
     Undoes a commit point the server then refused.
     """
-    _attempt_failed(delivery, error=error, transient=transient, edition=None)
+    _attempt_failed(
+        Delivery.objects.all(), delivery, error=error, transient=transient, edition=None
+    )
     if bounce:
         _bounce_recorded(subscription_id=delivery.subscription_id, error=error)
 
@@ -663,7 +715,7 @@ def retraction_notice_skipped(*, notice: RetractionNotice) -> None:
 def retraction_notice_failed(
     *, notice: RetractionNotice, error: str, transient: bool, bounce: bool
 ) -> None:
-    _attempt_failed(notice, error=error, transient=transient)
+    _attempt_failed(RetractionNotice.objects.all(), notice, error=error, transient=transient)
     if bounce:
         _bounce_recorded(subscription_id=notice.subscription_id, error=error)
 

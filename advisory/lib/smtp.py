@@ -85,6 +85,12 @@ def _address(value: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
+def _envelope_address(value: str) -> str:
+    """`smtplib.quoteaddr`, which parses every address with the email package: a bare
+    address, as every digest's is, is only bracketed."""
+    return f"<{value}>" if _PLAIN_ADDRESS.fullmatch(value) else smtplib.quoteaddr(value)
+
+
 def _quoted_printable(content: str) -> bytes:
     """The text quoted-printable, lines ending CRLF, and no line starting with "." (written
     "=2E", which any decoder reads back): SMTP's dot-stuffing then has nothing to do."""
@@ -106,6 +112,11 @@ def _part_encoded(parts: Sequence[str]) -> tuple[bytes | str, ...]:
         else _quoted_printable(part) + (_SOFT_BREAK if index + 1 < len(parts) else b"")
         for index, part in enumerate(parts)
     )
+
+
+class DotFree(bytes):
+    """Message data no line of which starts with ".", as `MessageTemplate` writes it: SMTP's
+    dot-stuffing has nothing to do, so the whole message is not searched for one."""
 
 
 class MessageTemplate:
@@ -154,7 +165,7 @@ class MessageTemplate:
         headers: dict[str, str],
         text_values: dict[str, str],
         html_values: dict[str, str],
-    ) -> bytes:
+    ) -> DotFree:
         """The whole message for one recipient, as SMTP's DATA carries it."""
         own = {
             "To": ", ".join(map(_address, to)),
@@ -169,7 +180,7 @@ class MessageTemplate:
         pieces.append(self._html_start)
         pieces += _filled(self._html, html_values)
         pieces.append(self._end)
-        return b"".join(pieces)
+        return DotFree(b"".join(pieces))
 
 
 def _filled(parts: tuple[bytes | str, ...], values: dict[str, str]) -> list[bytes]:
@@ -287,7 +298,8 @@ class SmtpSession:
     def _body_send(self, data: bytes) -> None:
         assert self._smtp is not None
         # A line starting with "." is doubled; a message MessageTemplate wrote has none.
-        body = _LEADING_DOT.sub(b"..", data) if data.startswith(b".") or b"\n." in data else data
+        stuffing = not isinstance(data, DotFree) and (data.startswith(b".") or b"\n." in data)
+        body = _LEADING_DOT.sub(b"..", data) if stuffing else data
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         self._smtp.send(body)
@@ -302,8 +314,8 @@ class SmtpSession:
                 return False
             [recipient] = recipients
             smtp.send(
-                f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
-                f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+                f"MAIL FROM:{_envelope_address(sender)}\r\n"
+                f"RCPT TO:{_envelope_address(recipient)}\r\nDATA\r\n"
             )
         except (smtplib.SMTPServerDisconnected, OSError):
             self._drop()
