@@ -348,6 +348,10 @@ def test_an_external_subscriber_confirms_by_double_opt_in(
     page = client.get(SUBSCRIBE)
     assert page.status_code == 200
     assert _assert_labelled_and_script_free(page.content.decode()) >= 5
+    # The daily digest is chosen unless the visitor picks another.
+    assert re.search(
+        r'<input type="radio" name="frequency" value="daily"[^>]* checked', page.content.decode()
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         status, location = _request(client, "Ext.Reader@Example.COM")

@@ -83,7 +83,10 @@ class _ScheduleFields(forms.Form):
     """When a digest arrives: shared by the portal page and the public sign-up page."""
 
     frequency = forms.ChoiceField(
-        label="How often", choices=Frequency.choices, widget=forms.RadioSelect
+        label="How often",
+        choices=Frequency.choices,
+        initial=Frequency.DAILY,
+        widget=forms.RadioSelect,
     )
     delivery_time = forms.TimeField(
         label="Delivery time",
