@@ -24,6 +24,7 @@ from advisory.accounts.models import (
     User,
 )
 from advisory.entities.models import Region
+from advisory.lib.sql import column_in
 
 
 def membership_refusal(
@@ -257,13 +258,11 @@ def entitlements_of(
 def _organisations_of(user_ids: Sequence[int], *, memo: ContractMemo) -> dict[int, Organisation]:
     """Each user's organisation, by user id: the memberships as ids, and only the
     organisations the memo lacks as objects (a chunk of 200 readers shares a few dozen)."""
-    # The ids as one array literal (PostgreSQL, as digests need): 200 parameters cost more to
-    # bind than the query to run.
+    condition, ids = column_in("user_id", user_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT user_id, organisation_id FROM {Membership._meta.db_table}"
-            " WHERE user_id = ANY(%s::bigint[])",
-            ["{" + ",".join(map(str, user_ids)) + "}"],
+            f"SELECT user_id, organisation_id FROM {Membership._meta.db_table} WHERE {condition}",
+            ids,
         )
         pairs = cursor.fetchall()
     unknown = {organisation_id for _, organisation_id in pairs} - memo.organisations.keys()

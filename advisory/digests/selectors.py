@@ -21,6 +21,7 @@ from advisory.accounts.selectors import (
 )
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
+from advisory.lib.sql import column_in
 from advisory.portal.selectors import publications_readable, readable_key
 
 
@@ -103,15 +104,15 @@ def _filters_of(subscription_ids: Sequence[int]) -> dict[int, Interests]:
         "tag": Subscription.tags.through,
         "region": Subscription.regions.through,
     }
+    condition, ids = column_in("subscription_id", subscription_ids)
     query = " UNION ALL ".join(
         f"SELECT subscription_id, '{name}', {name}_id FROM {through._meta.db_table}"
-        " WHERE subscription_id = ANY(%s::bigint[])"
+        f" WHERE {condition}"
         for name, through in links.items()
     )
-    ids = "{" + ",".join(map(str, subscription_ids)) + "}"
     found: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     with connection.cursor() as cursor:
-        cursor.execute(query, [ids] * len(links))
+        cursor.execute(query, ids * len(links))
         for subscription_id, name, pk in cursor.fetchall():
             found[subscription_id][name].add(pk)
     return {

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from django.core.cache import cache
@@ -37,6 +37,7 @@ from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.digests.selectors import ClaimedDelivery, Recipient
 from advisory.entities.models import Entity, Region
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
+from advisory.lib.sql import column_in, id_array
 from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.services import audit_event_record
 
@@ -303,6 +304,9 @@ _jitter = random.SystemRandom()
 HARD_BOUNCES_BEFORE_SUPPRESSION = 3
 
 
+Claimable = TypeVar("Claimable", Delivery, RetractionNotice)
+
+
 def _no_disk_wait(cursor: CursorWrapper) -> None:
     """This transaction's COMMIT returns before its WAL reaches the disk.
 
@@ -313,22 +317,17 @@ def _no_disk_wait(cursor: CursorWrapper) -> None:
     pending or sending, which is sent again only if the server never took its message (see
     advisory.lib.smtp); a "sent" mark is always durable before its COMMIT returns.
     """
-    cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-def _id_array(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal (ids, UUIDs): one text parameter, which costs less to pass
-    than a list adapted element by element."""
-    return "{" + ",".join(map(str, values)) + "}"
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _claimed(
-    queryset: QuerySet[RetractionNotice],
+    queryset: QuerySet[Claimable],
     *,
     limit: int,
     now: datetime.datetime,
     message_id: tuple[str, str],
-) -> list[RetractionNotice]:
+) -> list[Claimable]:
     """Take up to `limit` of the pending rows for this worker (SKIP LOCKED), marked sending.
 
     Each claim gets a fresh token; only its holder can mark a row sent. The Message-ID
@@ -349,6 +348,7 @@ def _claimed(
         if not rows:
             return []
         token = uuid.uuid4()
+        claimed: tuple[str, list[int | str]] = column_in("id", (row.pk for row in rows))
         # <kind.group-id.row-id@site>: unique, and the same at every attempt.
         cursor.execute(
             f"""
@@ -356,16 +356,16 @@ def _claimed(
             SET status = %s, claimed_at = %s, claim_token = %s, attempts = attempts + 1,
                 message_id = CASE WHEN message_id = ''
                     THEN %s || {group} || '.' || id || %s ELSE message_id END
-            WHERE id = ANY(%s::bigint[])
+            WHERE {claimed[0]}
             RETURNING id, message_id
             """,
             [
                 DeliveryStatus.SENDING,
                 now,
-                token,
+                queryset.model._meta.get_field("claim_token").get_db_prep_value(token, connection),
                 f"<{kind}.",
                 f"@{site_domain()}>",
-                _id_array(row.pk for row in rows),
+                *claimed[1],
             ],
         )
         given = dict(cursor.fetchall())
@@ -421,6 +421,16 @@ def deliveries_claim(
     Like `_claimed`, in one statement, and as plain rows: Django building a delivery,
     subscription and reader object for each row cost more than composing its email.
     """
+    if connection.vendor != "postgresql":
+        # SQLite (the demo) has no UPDATE … FROM a locked CTE; its one writer claims through
+        # the mechanism retraction notices use, a model object per row.
+        deliveries = _claimed(
+            Delivery.objects.filter(run_id=run_id).select_related("subscription__user"),
+            limit=limit,
+            now=now or timezone.now(),
+            message_id=("digest", "run_id"),
+        )
+        return [_claimed_delivery(delivery) for delivery in deliveries]
     token = uuid.uuid4()
     with transaction.atomic(), connection.cursor() as cursor:
         _no_disk_wait(cursor)
@@ -462,6 +472,30 @@ def _claimed_row(row: tuple[Any, ...], token: uuid.UUID) -> ClaimedDelivery:
             kinds=kinds,
             use_follows=use_follows,
             user=None if reader[0] is None else User.from_db("default", _READER_FIELDS, reader),
+        ),
+    )
+
+
+def _claimed_delivery(delivery: Delivery) -> ClaimedDelivery:
+    subscription = delivery.subscription
+    assert delivery.claim_token is not None
+    return ClaimedDelivery(
+        pk=delivery.pk,
+        run_id=delivery.run_id,
+        window_start=delivery.window_start,
+        window_end=delivery.window_end,
+        attempts=delivery.attempts,
+        message_id=delivery.message_id,
+        claim_token=delivery.claim_token,
+        subscription=Recipient(
+            pk=subscription.pk,
+            public_id=subscription.public_id,
+            email=subscription.email,
+            frequency=subscription.frequency,
+            timezone=subscription.timezone,
+            kinds=list(subscription.kinds),
+            use_follows=subscription.use_follows,
+            user=subscription.user,
         ),
     )
 
@@ -537,14 +571,16 @@ def deliveries_sent(
     for run_id, brief_sets in missing.items():
         for brief_ids, pk in _editions(run_id, brief_sets).items():
             editions.ids[(run_id, brief_ids)] = pk
+    if connection.vendor != "postgresql":
+        return _marked_sent_one_by_one(carried, finish=finish, editions=editions)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _MARK_SENT,
             [
                 DeliveryStatus.SENT,
-                _id_array(delivery.pk for delivery, _ in carried),
-                _id_array(delivery.claim_token for delivery, _ in carried),
-                _id_array(editions.ids[(delivery.run_id, ids)] for delivery, ids in carried),
+                id_array(delivery.pk for delivery, _ in carried),
+                id_array(delivery.claim_token for delivery, _ in carried),
+                id_array(editions.ids[(delivery.run_id, ids)] for delivery, ids in carried),
                 DeliveryStatus.SENDING,
             ],
         )
@@ -558,9 +594,46 @@ def deliveries_sent(
     return held
 
 
+def _marked_sent_one_by_one(
+    carried: Sequence[tuple[ClaimedDelivery, tuple[int, ...]]],
+    *,
+    finish: Callable[[set[int]], set[int]] | None,
+    editions: EditionMemo,
+) -> set[int]:
+    """`deliveries_sent`'s marks where there is no `unnest` (SQLite, the demo): a statement
+    a row, in the same transaction as the final dots."""
+    with transaction.atomic():
+        held = {
+            delivery.pk
+            for delivery, ids in carried
+            if Delivery.objects.filter(
+                pk=delivery.pk, claim_token=delivery.claim_token, status=DeliveryStatus.SENDING
+            ).update(
+                status=DeliveryStatus.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                edition_id=editions.ids[(delivery.run_id, ids)],
+            )
+        }
+        unsent = finish(held) if finish is not None and held else set()
+        if unsent:
+            Delivery.objects.filter(pk__in=unsent).update(
+                status=DeliveryStatus.SENDING, sent_at=None, edition=None
+            )
+            held -= unsent
+    return held
+
+
 def deliveries_skipped(*, deliveries: Sequence[ClaimedDelivery]) -> None:
     """Nothing new for these subscribers in the window: no email."""
     if not deliveries:
+        return
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            for delivery in deliveries:
+                Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
+                    status=DeliveryStatus.SKIPPED
+                )
         return
     with transaction.atomic(), connection.cursor() as cursor:
         _no_disk_wait(cursor)
@@ -572,8 +645,8 @@ def deliveries_skipped(*, deliveries: Sequence[ClaimedDelivery]) -> None:
             """,
             [
                 DeliveryStatus.SKIPPED,
-                _id_array(delivery.pk for delivery in deliveries),
-                _id_array(delivery.claim_token for delivery in deliveries),
+                id_array(delivery.pk for delivery in deliveries),
+                id_array(delivery.claim_token for delivery in deliveries),
             ],
         )
 
