@@ -549,6 +549,9 @@ def _slug_url(name: str) -> Callable[[str], str]:
     return lambda slug: f"{head}{slug}{tail}"
 
 
+_ENTITY_KIND_LABELS = dict(EntityKind.choices)
+
+
 @dataclass(frozen=True)
 class _CoveredEntity:
     pk: int
@@ -559,7 +562,7 @@ class _CoveredEntity:
 
     def get_kind_display(self) -> str:
         # As the model's own display: an unknown value shows as stored.
-        return str(dict(EntityKind.choices).get(self.kind, self.kind))
+        return str(_ENTITY_KIND_LABELS.get(self.kind, self.kind))
 
 
 def _covered(
@@ -652,7 +655,14 @@ def _reading_parts(publication: Publication) -> _ReadingParts:
             entity_ids=[entity.pk for entity in entities],
             tag_ids=[tag.pk for tag in tags],
         ),
-        follow_items=_follow_items(entities=entities, tags=tags, regions=regions),
+        follow_items=_follow_items(
+            entities=entities,
+            tags=tags,
+            regions=regions,
+            entity_url=entity_url,
+            tag_url=tag_url,
+            region_url=region_url,
+        ),
     )
 
 
@@ -705,10 +715,11 @@ def _follow_items(
     entities: Sequence[_CoveredEntity],
     tags: Sequence[Tag],
     regions: Sequence[Region],
+    entity_url: Callable[[str], str],
+    tag_url: Callable[[str], str],
+    region_url: Callable[[str], str],
 ) -> tuple[tuple[int, FollowItem], ...]:
-    entity_url = _slug_url("portal:entity-detail")
-    tag_url = _slug_url("portal:tag-detail")
-    region_url = _slug_url("portal:region-detail")
+    """The follow buttons' items, linked with the address makers the reading used."""
     return (
         *(
             (
