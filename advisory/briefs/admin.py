@@ -1,6 +1,7 @@
 import datetime
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
@@ -730,7 +732,8 @@ class BriefAdmin(admin.ModelAdmin):
                 "preview_links": preview_links_of(brief),
                 "now_for_links": timezone.now(),
                 "may_share_previews": user_role(acting_user(request)) in EDITOR_ROLES,
-                "estimative": brief_estimative_review(brief),
+                # Read only when the page is drawn: a save that succeeds redirects instead.
+                "estimative": SimpleLazyObject(partial(brief_estimative_review, brief)),
                 "scale": active_scale(),
             }
         return super().change_view(

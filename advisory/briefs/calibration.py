@@ -12,7 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisory.briefs.models import Outcome
-from advisory.briefs.scales import SCALES, LikelihoodScale, LikelihoodTerm, active_scale
+from advisory.briefs.scales import (
+    SCALES,
+    LikelihoodScale,
+    LikelihoodTerm,
+    active_scale,
+    likelihood_term,
+)
 
 # Below this many resolved judgments a term's frequency says little: one judgment that came
 # true is "100%". The desk page says so beside the figure rather than hiding it.
@@ -78,8 +84,7 @@ def calibration(
     }
     squared_errors: list[float] = []
     for forecast in forecasts:
-        found = SCALES.get(forecast.scale)
-        term = found.term(forecast.likelihood) if found is not None else None
+        term = likelihood_term(forecast.scale, forecast.likelihood)
         if term is None:
             continue
         tally = counts.setdefault((forecast.scale, term.code), {})

@@ -21,6 +21,8 @@ from docx.text.run import Run
 from lxml import etree
 from markdown_it import MarkdownIt
 
+from advisory.lib.text import file_text_utf8
+
 HEADING_MAX_LENGTH = 80
 
 _BULLET = re.compile(r"^\s*[•◦▪\-*]\s+(?P<text>\S.*)$")
@@ -452,17 +454,7 @@ def _escaped_marker(match: re.Match[str]) -> str:
 
 def _read_text(path: Path) -> str:
     """The file as text with \\n line endings; UTF-8 only, with or without a byte-order mark."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DocumentError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DocumentError(
-            f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset"
-            f" {error.start}); save it as UTF-8"
-        ) from None
+    text = file_text_utf8(path, DocumentError)
     if "\x00" in text:
         raise DocumentError(f"{path.name} contains NUL bytes: it is not a text file")
     if not text.strip():

@@ -21,6 +21,7 @@ from advisory.briefs.scales import (
     LikelihoodTerm,
     Reliability,
     SourceGrade,
+    likelihood_term,
     source_grade,
 )
 
@@ -49,9 +50,8 @@ class Likelihood:
 
 
 def likelihood_of(scale: str, code: str) -> Likelihood | None:
-    found = SCALES.get(scale or "")
-    term = found.term(code) if found is not None else None
-    return Likelihood(found, term) if found is not None and term is not None else None
+    term = likelihood_term(scale, code)
+    return Likelihood(SCALES[scale], term) if term is not None else None
 
 
 def confidence_label(code: str) -> str:

@@ -228,6 +228,14 @@ def brief_draft_update(
     )
 
 
+def _entities_settled(brief: Brief) -> set[int]:
+    """The entities a suggestion must leave alone: linked to the brief, or rejected for it."""
+    linked = set(Mention.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    return linked | set(
+        MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True)
+    )
+
+
 @transaction.atomic
 def brief_mentions_propose(
     *, actor: User, brief: Brief, links: Sequence[tuple[Entity, str]]
@@ -240,8 +248,7 @@ def brief_mentions_propose(
     links make a revision, as any change of content does. Returns the links added.
     """
     stored = _draft_locked(brief)
-    linked = set(Mention.objects.filter(brief=stored).values_list("entity_id", flat=True))
-    linked |= set(MentionRejection.objects.filter(brief=stored).values_list("entity_id", flat=True))
+    linked = _entities_settled(stored)
     added = Mention.objects.bulk_create(
         Mention(brief=stored, entity=entity, role=role, origin=MentionOrigin.SUGGESTED)
         for entity, role in dict(links).items()
@@ -564,8 +571,7 @@ def brief_mentions_suggest(
     if not text_changed and brief.status in (BriefStatus.APPROVED, BriefStatus.SCHEDULED):
         return []
     found = brief_links_found(title=brief.title, summary=brief.summary, body=brief.body)
-    taken = set(Mention.objects.filter(brief=brief).values_list("entity_id", flat=True))
-    taken |= set(MentionRejection.objects.filter(brief=brief).values_list("entity_id", flat=True))
+    taken = _entities_settled(brief)
     roles: dict[int, str] = {}
     for item in found.linked:
         if item.entity_id in taken:

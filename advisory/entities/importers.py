@@ -28,7 +28,7 @@ from advisory.entities.models import (
     ExternalIdentifier,
 )
 from advisory.entities.services import AliasSpec, DesignationSpec, EntityImport
-from advisory.lib.text import normalise_name
+from advisory.lib.text import file_text_utf8, normalise_name
 
 CSV_HEADER = ("kind", "name", "aliases", "country", "description")
 CSV_SUFFIXES = (".csv",)
@@ -145,17 +145,7 @@ def read_entity_file(path: Path) -> Iterator[ParsedLine]:
 
 
 def _read_csv(path: Path) -> Iterator[ParsedLine]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise EntityFileError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise EntityFileError(
-            f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset"
-            f" {error.start}); save it as UTF-8"
-        ) from None
+    text = file_text_utf8(path, EntityFileError)
     if not text.strip():
         raise EntityFileError(f"{path.name} is empty")
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from pathlib import Path
 
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_LETTERS = str.maketrans(
@@ -33,3 +34,19 @@ def normalise_name(name: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _APOSTROPHES.sub("", text)
     return _SEPARATORS.sub(" ", text).strip()
+
+
+def file_text_utf8(path: Path, error: type[Exception], *, encoding: str = "utf-8-sig") -> str:
+    """The file's bytes decoded as UTF-8; `error`, with a one-line message naming the file,
+    when it cannot be read or is not UTF-8. The importers and commands each raise their own."""
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        raise error(f"{path}: cannot be read ({problem.strerror})") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"{path.name} is not UTF-8 text (byte 0x{data[problem.start]:02x} at offset"
+            f" {problem.start}); save it as UTF-8"
+        ) from None

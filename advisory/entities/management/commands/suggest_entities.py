@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advisory.entities.selectors import gazetteer_current
+from advisory.lib.text import file_text_utf8
 
 
 def read_text(path: Path) -> str:
@@ -14,17 +15,8 @@ def read_text(path: Path) -> str:
         raise CommandError(f"{path}: no such file")
     if path.is_dir():
         raise CommandError(f"{path} is a directory, not a file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CommandError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CommandError(
-            f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset"
-            f" {error.start}); save it as UTF-8"
-        ) from None
+    # Plain "utf-8", as the help says: the offsets printed index the text decoded so.
+    return file_text_utf8(path, CommandError, encoding="utf-8")
 
 
 class Command(BaseCommand):
