@@ -85,7 +85,6 @@ def digest_message(
         preferences_url=absolute_url(reverse("digests:preferences", args=[token])),
         unsubscribe_url=unsubscribe_url,
     )
-    list_id = f"<{subscription.frequency}.digests.{site_domain()}>"
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -93,10 +92,8 @@ def digest_message(
         to=[subscription.email],
         headers={
             "Message-ID": delivery.message_id,
-            "List-Id": f"Advisory {label.lower()} {list_id}",
             "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
+            **_list_headers(subscription.frequency, label),
         },
     )
     message.attach_alternative(rendered.html, "text/html")
