@@ -21,6 +21,7 @@ from advisory.accounts.selectors import (
 )
 from advisory.briefs.models import BriefKind, Publication
 from advisory.digests.models import Delivery, DeliveryStatus, DigestRun, Frequency, Subscription
+from advisory.lib.postgres import array_literal
 from advisory.portal.selectors import publications_readable, readable_key
 
 
@@ -108,10 +109,9 @@ def _filters_of(subscription_ids: Sequence[int]) -> dict[int, Interests]:
         " WHERE subscription_id = ANY(%s::bigint[])"
         for name, through in links.items()
     )
-    ids = "{" + ",".join(map(str, subscription_ids)) + "}"
     found: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     with connection.cursor() as cursor:
-        cursor.execute(query, [ids] * len(links))
+        cursor.execute(query, [array_literal(subscription_ids)] * len(links))
         for subscription_id, name, pk in cursor.fetchall():
             found[subscription_id][name].add(pk)
     return {

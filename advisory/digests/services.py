@@ -37,6 +37,7 @@ from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.digests.selectors import ClaimedDelivery, Recipient
 from advisory.entities.models import Entity, Region
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
+from advisory.lib.postgres import array_literal
 from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.services import audit_event_record
 
@@ -316,12 +317,6 @@ def _no_disk_wait(cursor: CursorWrapper) -> None:
     cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _id_array(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal (ids, UUIDs): one text parameter, which costs less to pass
-    than a list adapted element by element."""
-    return "{" + ",".join(map(str, values)) + "}"
-
-
 def _claimed(
     queryset: QuerySet[RetractionNotice],
     *,
@@ -365,7 +360,7 @@ def _claimed(
                 token,
                 f"<{kind}.",
                 f"@{site_domain()}>",
-                _id_array(row.pk for row in rows),
+                array_literal(row.pk for row in rows),
             ],
         )
         given = dict(cursor.fetchall())
@@ -542,9 +537,9 @@ def deliveries_sent(
             _MARK_SENT,
             [
                 DeliveryStatus.SENT,
-                _id_array(delivery.pk for delivery, _ in carried),
-                _id_array(delivery.claim_token for delivery, _ in carried),
-                _id_array(editions.ids[(delivery.run_id, ids)] for delivery, ids in carried),
+                array_literal(delivery.pk for delivery, _ in carried),
+                array_literal(delivery.claim_token for delivery, _ in carried),
+                array_literal(editions.ids[(delivery.run_id, ids)] for delivery, ids in carried),
                 DeliveryStatus.SENDING,
             ],
         )
@@ -572,8 +567,8 @@ def deliveries_skipped(*, deliveries: Sequence[ClaimedDelivery]) -> None:
             """,
             [
                 DeliveryStatus.SKIPPED,
-                _id_array(delivery.pk for delivery in deliveries),
-                _id_array(delivery.claim_token for delivery in deliveries),
+                array_literal(delivery.pk for delivery in deliveries),
+                array_literal(delivery.claim_token for delivery in deliveries),
             ],
         )
 
