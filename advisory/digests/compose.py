@@ -152,12 +152,16 @@ class DigestComposer:
         )
         return data, edition.brief_ids
 
+    def items(self, publications: Sequence[Publication]) -> list[DigestItem]:
+        """`digest_items(publications)`, made once per chosen list."""
+        if id(publications) not in self._items:
+            self._items[id(publications)] = digest_items(publications)
+        return self._items[id(publications)]
+
     def _edition(
         self, delivery: ClaimedDelivery, publications: Sequence[Publication]
     ) -> _Edition | None:
-        if id(publications) not in self._items:
-            self._items[id(publications)] = digest_items(publications)
-        items = self._items[id(publications)]
+        items = self.items(publications)
         if not items:
             return None
         subscription = delivery.subscription
