@@ -204,22 +204,14 @@ def entitlements_of(
 ) -> dict[int, Entitlement]:
     """`entitlement_of` for many users at once (a chunk of digest recipients), by user id.
 
-    One query, one more for the seats of organisations not in `memo`, and two for each
-    contract not in it; with a `memo`, memberships are read as ids and one more query loads
-    the organisations it lacks, so a chunk's readers cost no object each. Each user object
-    keeps its entitlement, so later calls of `entitlement_of` on it cost nothing.
+    One query for the memberships (as ids), one for the organisations not in `memo`, one
+    for the seats of organisations not in it, and two for each contract not in it: a
+    chunk's readers cost no object each. Each user object keeps its entitlement, so later
+    calls of `entitlement_of` on it cost nothing.
     """
     ids = [user.pk for user in users if user.is_active and not user.is_superuser]
-    if memo is None:
-        memo = ContractMemo()
-        memberships = {
-            membership.user_id: membership.organisation
-            for membership in Membership.objects.filter(user_id__in=ids).select_related(
-                "organisation"
-            )
-        }
-    else:
-        memberships = _organisations_of(ids, memo=memo)
+    memo = ContractMemo() if memo is None else memo
+    memberships = _organisations_of(ids, memo=memo)
     resolved: dict[int, Entitlement] = {}
     today = timezone.localdate()
     running = {

@@ -85,7 +85,6 @@ def digest_message(
         preferences_url=absolute_url(reverse("digests:preferences", args=[token])),
         unsubscribe_url=unsubscribe_url,
     )
-    list_id = f"<{subscription.frequency}.digests.{site_domain()}>"
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -93,10 +92,8 @@ def digest_message(
         to=[subscription.email],
         headers={
             "Message-ID": delivery.message_id,
-            "List-Id": f"Advisory {label.lower()} {list_id}",
             "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
+            **_list_headers(subscription.frequency, label),
         },
     )
     message.attach_alternative(rendered.html, "text/html")
@@ -155,12 +152,16 @@ class DigestComposer:
         )
         return data, edition.brief_ids
 
+    def items(self, publications: Sequence[Publication]) -> list[DigestItem]:
+        """`digest_items(publications)`, made once per chosen list."""
+        if id(publications) not in self._items:
+            self._items[id(publications)] = digest_items(publications)
+        return self._items[id(publications)]
+
     def _edition(
         self, delivery: ClaimedDelivery, publications: Sequence[Publication]
     ) -> _Edition | None:
-        if id(publications) not in self._items:
-            self._items[id(publications)] = digest_items(publications)
-        items = self._items[id(publications)]
+        items = self.items(publications)
         if not items:
             return None
         subscription = delivery.subscription

@@ -19,12 +19,10 @@ from django.db import connections, transaction
 from advisory.briefs.models import Publication
 from advisory.digests.compose import (
     DigestComposer,
-    digest_items,
     digest_message,
     retraction_message,
 )
 from advisory.digests.models import RetractionNotice, SubscriptionStatus
-from advisory.digests.rendering import DigestItem
 from advisory.digests.selectors import ChoiceMemo, ClaimedDelivery, deliveries_publications
 from advisory.digests.services import (
     EditionMemo,
@@ -256,8 +254,7 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
     memo = ChoiceMemo()
     composer = DigestComposer()
     editions = EditionMemo()
-    # By the id of a chosen list: the memo keeps each list alive for the run, so ids stay theirs.
-    items: dict[int, list[DigestItem]] = {}
+    # The memo keeps each chosen list alive for the run: the composer's ids of them stay theirs.
 
     def composed(
         session: _SmtpHandover | _BackendSession,
@@ -267,10 +264,8 @@ def run_deliver(*, run_id: int, time_budget: float = 60.0) -> RunProgress:
         if isinstance(session, _SmtpHandover):
             return composer.message(delivery=delivery, publications=publications)
         # Another backend (files, memory) takes Django's messages.
-        if id(publications) not in items:
-            items[id(publications)] = digest_items(publications)
         message = digest_message(
-            delivery=delivery, publications=publications, items=items[id(publications)]
+            delivery=delivery, publications=publications, items=composer.items(publications)
         )
         return None if message is None else (message.email, message.brief_ids)
 
