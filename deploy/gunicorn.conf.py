@@ -9,10 +9,13 @@ import os
 from advisory.ops.logs import logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Threads serve while a request waits on PostgreSQL; processes use the cores.
+# Processes use the cores. gthread keeps nginx's connections to us open between requests;
+# one thread a process by default, because the portal's pages are bound by Python, not by
+# waiting: on the benchmark (tests/benchmarks/README.md) four threads a process served half
+# the requests a second that one did, the threads contending for the interpreter's lock.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request that takes longer is killed, with its worker: well past the slowest page
 # (imports of large documents) and under nginx's proxy_read_timeout.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

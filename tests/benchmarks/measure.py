@@ -23,6 +23,7 @@ from tests.benchmarks.plan import Scenario
 HERE = Path(__file__).resolve().parent
 LUA_SCRIPT = HERE / "urls.lua"
 HOST = "127.0.0.1"
+GUNICORN_CONFIG = HERE.parents[1] / "deploy" / "gunicorn.conf.py"
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,15 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(*, port: int, workers: int, log: Path) -> Iterator[str]:
-    """The project's WSGI application served on loopback as in production, DEBUG off."""
+    """The project's WSGI application served on loopback with production's settings
+    (deploy/gunicorn.conf.py: worker class, threads, keep-alive, access log), DEBUG off."""
     binary = Path(sys.executable).with_name("gunicorn")
     command = [
         str(binary),
         "advisory.wsgi",
+        f"--config={GUNICORN_CONFIG}",
         f"--workers={workers}",
         f"--bind={HOST}:{port}",
-        "--log-level=warning",
-        "--timeout=60",
     ]
     with log.open("wb") as output:
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         # Production's gunicorn settings (deploy/gunicorn.conf.py), on the demo's address.
         config = settings.BASE_DIR / "deploy" / "gunicorn.conf.py"
         web = [sys.executable, "-m", "gunicorn", "advisory.wsgi:application", "--bind", bind]
-        web += ["--config", str(config), "--workers", "2", "--threads", "4"]
+        web += ["--config", str(config), "--workers", "2"]
         worker = [
             sys.executable,
             "-m",
