@@ -1,6 +1,5 @@
 import datetime
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -497,11 +496,11 @@ def brief_retract(*, actor: User, brief: Brief, notice: str) -> Brief:
     from advisory.digests.services import retraction_notices_create
     from advisory.digests.tasks import send_retraction_notices
 
-    # The notices are rows of this transaction: if the broker is down at commit, the beat's
-    # next tick sends them.
+    # The notices are rows of this transaction, and so is the task that sends them: a broker
+    # down at commit costs a delay (the sweep sends it), never the retraction.
     notices = retraction_notices_create(brief=brief)
     if notices:
-        transaction.on_commit(partial(send_retraction_notices.delay, brief.pk), robust=True)
+        task_enqueue_on_commit(send_retraction_notices, brief.pk)
     return _move(
         brief,
         transition,
