@@ -39,6 +39,7 @@ from tests.test_tradecraft_pages import REASON
 from tests.test_tradecraft_pages import live as live  # the fixture, for the history test
 from tests.test_tradecraft_review import Desk
 
+# Not marked for PostgreSQL alone: the memo runs on SQLite too (the demo).
 pytestmark = [pytest.mark.django_db]
 
 _readers = itertools.count()
@@ -271,3 +272,14 @@ def test_every_table_the_reading_is_built_from_is_in_the_fingerprint() -> None:
     assert tables | {"briefs_correctionnote"} <= read
     # The series' title comes with the publication's row, read with it.
     assert "briefs_series" in digested
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_memo_is_written_without_waiting_for_the_disk_and_nothing_else_is() -> None:
+    brief, _, _ = _covered_brief()
+    assert selectors.reading_memo_build(brief.pk)
+    assert ReadingMemo.objects.filter(publication_id=brief.pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)

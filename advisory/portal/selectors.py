@@ -72,6 +72,7 @@ from advisory.entities.models import (
     Region,
     Relationship,
 )
+from advisory.lib.sql import commit_without_disk_wait
 from advisory.lib.text import normalise_name
 
 
@@ -861,21 +862,22 @@ def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.d
             tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
         ),
     )
-    ReadingMemo.objects.bulk_create(
-        [
-            ReadingMemo(
-                publication_id=publication.pk,
-                fingerprint=fingerprint,
-                html=memo.html,
-                covered=memo.covered,
-                related_ids=memo.related_ids,
-                related_ranked_at=now,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["publication"],
-        update_fields=["fingerprint", "html", "covered", "related_ids", "related_ranked_at"],
-    )
+    with commit_without_disk_wait():
+        ReadingMemo.objects.bulk_create(
+            [
+                ReadingMemo(
+                    publication_id=publication.pk,
+                    fingerprint=fingerprint,
+                    html=memo.html,
+                    covered=memo.covered,
+                    related_ids=memo.related_ids,
+                    related_ranked_at=now,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["publication"],
+            update_fields=["fingerprint", "html", "covered", "related_ids", "related_ranked_at"],
+        )
     return memo
 
 
@@ -894,9 +896,10 @@ def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
             entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
             tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
         )
-        ReadingMemo.objects.filter(pk=publication.pk).update(
-            related_ids=related_ids, related_ranked_at=now
-        )
+        with commit_without_disk_wait():
+            ReadingMemo.objects.filter(pk=publication.pk).update(
+                related_ids=related_ids, related_ranked_at=now
+            )
     # Rendered from a publication sanitised when it was written, by the project's templates.
     html = mark_safe(publication.memo_html)  # type: ignore[attr-defined]
     return _Memo(html=html, covered=covered, related_ids=related_ids)
