@@ -746,7 +746,18 @@ def _rows_digested(columns: str, source: str, order: str) -> str:
 @functools.cache
 def _reading_fingerprint_sql(vendor: str) -> str:
     """The fingerprint of a publication's reading, as an expression on its row (see
-    `_reading_fingerprint`); one per database, built once."""
+    `_reading_fingerprint`); one per database, built once.
+
+    Why this is all the memo depends on. `briefs/_brief_body.html` shows only the
+    `PublicationReading` that `_reading_built` makes, and the follow panel only its covered
+    items; `_reading_built` reads (1) the publication's row and its revision's snapshot,
+    (2) `_covered`'s links with their entities, topics and regions, (3) the series through the
+    row (`select_related`) and `_series_nav`'s neighbours, which also depend on the time,
+    (4) `recorded_changes` and (5) the correction notes; the rest is code (scales, legends,
+    labels, the templates) and the address prefix. Each is below; the related briefs are not
+    part of the fingerprint but of the memo's ranking time. A test holds the tables
+    `_reading_built` queries to the ones named here.
+    """
     quote = connection.ops.quote_name
     own = quote(Publication._meta.db_table)
     digested = [
