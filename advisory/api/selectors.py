@@ -33,6 +33,7 @@ from advisory.portal.selectors import (
     entities_co_mentioned,
     entity_record,
     in_region,
+    publication_reading,
     publications_readable,
 )
 
@@ -111,11 +112,9 @@ def brief_detail(user: User | AnonymousUser, slug: str) -> BriefDetail | None:
     they may not know of.
     """
     page = brief_page(user, slug)
-    if page is None or not page.readable or page.reading is None:
+    if page is None or not page.readable or page.publication.retracted_at is not None:
         return None
     publication = page.publication
-    if publication.retracted_at is not None:
-        return None
     links = (
         PublicationEntity.objects.filter(publication=publication)
         .select_related("entity")
@@ -123,7 +122,7 @@ def brief_detail(user: User | AnonymousUser, slug: str) -> BriefDetail | None:
     )
     return BriefDetail(
         publication=publication,
-        reading=page.reading,
+        reading=publication_reading(publication),
         regions=tuple(publication.regions.all()),
         tags=tuple(publication.tags.order_by("name")),
         entities=tuple(

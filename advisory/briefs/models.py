@@ -686,3 +686,32 @@ class PublicationEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id} · {self.entity_id}"
+
+
+class ReadingMemo(models.Model):
+    """A live publication's reading as every reader who may read it is shown it, kept so that
+    a first visit need not build it: the rendered `briefs/_brief_body.html`, what the follow
+    panel lists, and the related briefs' ids.
+
+    A memo, not a record: `fingerprint` digests everything the reading shows that any write
+    can change (`advisory.portal.selectors._reading_fingerprint`), the database recomputes it
+    in the query that reads the publication for its page, and a memo whose fingerprint differs
+    is rebuilt there and then. So no write has to find and renew it. Built when a brief is
+    published (`portal.tasks.reading_memo_build`) and on a page read that finds it missing or
+    stale; written only by `advisory.portal.selectors`.
+    """
+
+    publication = models.OneToOneField(
+        Publication, primary_key=True, on_delete=models.CASCADE, related_name="reading_memo"
+    )
+    fingerprint = models.CharField(max_length=32)
+    html = models.TextField(help_text="`briefs/_brief_body.html` rendered for the publication.")
+    covered = models.JSONField(
+        default=list,
+        help_text='[{"kind", "id", "slug", "name", "label", "url"}]: entities, topics, regions.',
+    )
+    related_ids = models.JSONField(default=list, help_text="The related briefs, best first.")
+    related_ranked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} · {self.fingerprint}"

@@ -26,6 +26,7 @@ from advisory.briefs.models import (
 )
 from advisory.briefs.readings import snapshot_judgments
 from advisory.lib.markdown import render_markdown
+from advisory.ops.queueing import task_enqueue_on_commit
 
 SEARCH_CONFIG = "english"
 _VERSION_KEY = "briefs:publications-version"
@@ -112,7 +113,17 @@ def publication_write(
     _search_vector_set(publication, body=snapshot["body"])
     _judgment_changes_record(brief=brief, revision=revision, previous=previous, now=now)
     _publications_changed()
+    _reading_memo_build_on_commit(publication)
     return publication
+
+
+def _reading_memo_build_on_commit(publication: Publication) -> None:
+    """Have the reading clients are shown made once the publication commits, so that its first
+    reader is not the one to make it (the page would make it if this never ran)."""
+    # The portal's task reads publications through this module: import it when it is used.
+    from advisory.portal.tasks import build_reading_memo
+
+    task_enqueue_on_commit(build_reading_memo, publication.pk)
 
 
 def _rating(item: dict[str, Any] | None) -> tuple[str, str, str]:

@@ -1,19 +1,25 @@
 """What clients may see: every door (pages, search, feeds, sitemap, API, digests) starts here."""
 
 import datetime
+import functools
 import hashlib
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -22,7 +28,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.urls import reverse
+from django.db.models.expressions import RawSQL
+from django.template.loader import get_template, render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
@@ -36,11 +44,14 @@ from advisory.accounts.selectors import (
 )
 from advisory.briefs.models import (
     CorrectionNote,
+    JudgmentChange,
     MentionRole,
     Publication,
     PublicationEntity,
     PublicationRegion,
     PublicationTag,
+    ReadingMemo,
+    Series,
 )
 from advisory.briefs.publication import publications_version
 from advisory.briefs.readings import (
@@ -61,6 +72,7 @@ from advisory.entities.models import (
     Region,
     Relationship,
 )
+from advisory.lib.sql import commit_without_disk_wait
 from advisory.lib.text import normalise_name
 
 
@@ -428,12 +440,14 @@ class FollowItem:
 
 @dataclass(frozen=True)
 class BriefPage:
-    """A brief's page. `reading`, `related` and `follow_items` stay empty unless it is readable."""
+    """A brief's page. `reading_html`, `related` and `follow_items` stay empty unless it is
+    readable and not retracted."""
 
     publication: Publication
     readable: bool
     regions: tuple[Link, ...]
-    reading: PublicationReading | None = None
+    # `briefs/_brief_body.html` rendered for the publication, the same for every reader.
+    reading_html: SafeString = field(default_factory=SafeString)
     related: list[Publication] = field(default_factory=list)
     follow_items: tuple[FollowItem, ...] = ()
 
@@ -510,8 +524,8 @@ def _related_ranked(
 def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[Publication]:
     """The related briefs ranked by `_related_ranked`, as this user may know of them.
 
-    Which briefs they are does not depend on the reader, so the ranking is kept with the
-    reading's parts (`brief_page`); the briefs themselves are read through `publications_for`.
+    Which briefs they are does not depend on the reader, so the ranking is kept in the
+    reading's memo (`brief_page`); the briefs themselves are read through `publications_for`.
     """
     if not ranked:
         return []
@@ -524,20 +538,10 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
     return [found[pk] for pk in ranked if pk in found]
 
 
-@dataclass(frozen=True)
-class _ReadingParts:
-    """What a readable brief's page shows the same to every reader who may read it."""
-
-    reading: PublicationReading
-    # The briefs sharing most with this one, best first (`_related_ranked`).
-    related_ids: list[int]
-    # Each with its target's id; whether the reader follows it is filled in per reader.
-    follow_items: tuple[tuple[int, FollowItem], ...]
-
-
-# The parts are kept per version of the publication; this bounds how late a renamed entity,
-# tag or region, a series neighbour or a related brief published meanwhile, shows on its page.
-READING_CACHE_SECONDS = 600
+# How long a memo's ranking of related briefs is used before it is ranked again: this bounds
+# how late a related brief published meanwhile shows on the page (the rest of the memo is
+# rebuilt as soon as what it shows changes: `_reading_fingerprint`).
+RELATED_RANKING_SECONDS = 600
 
 
 def _slug_url(name: str) -> Callable[[str], str]:
@@ -601,9 +605,19 @@ def _covered(
     return entities, tags, regions
 
 
-def _reading_parts(publication: Publication) -> _ReadingParts:
-    """The reading of the live revision, the links to what it covers and the related briefs'
-    ids, in five queries (six in a series)."""
+# What a covered entity, topic or region is kept as in the memo, for the follow panel:
+# {"kind": "entity" | "tag" | "region", "id", "slug", "name", "label", "url"}.
+Covered = dict[str, Any]
+
+_FOLLOW_GROUPS = {"entity": "Actors and places", "tag": "Topics", "region": "Regions and countries"}
+
+
+def _reading_built(publication: Publication) -> tuple[PublicationReading, list[Covered]]:
+    """The reading of the live revision and what it covers, in four queries (five in a series).
+
+    Every row read here is digested by `_reading_fingerprint`
+    (`tests/test_reading_memo.py` holds the two to the same tables).
+    """
     body_html, snapshot = (
         Publication.objects.filter(pk=publication.pk)
         .values_list("body_html", "revision__snapshot")
@@ -648,22 +662,275 @@ def _reading_parts(publication: Publication) -> _ReadingParts:
         corrections=tuple(CorrectionNote.objects.filter(brief_id=publication.pk)),
         retraction_notice="",
     )
-    return _ReadingParts(
-        reading=reading,
+    covered: list[Covered] = [
+        *(
+            {
+                "kind": "entity",
+                "id": entity.pk,
+                "slug": entity.slug,
+                "name": entity.name,
+                "label": entity.get_kind_display(),
+                "url": entity_url(entity.slug),
+            }
+            for entity in entities
+        ),
+        *(
+            {
+                "kind": "tag",
+                "id": tag.pk,
+                "slug": tag.slug,
+                "name": tag.name,
+                "label": "Topic",
+                "url": tag_url(tag.slug),
+            }
+            for tag in tags
+        ),
+        *(
+            {
+                "kind": "region",
+                "id": region.pk,
+                "slug": region.slug,
+                "name": region.name,
+                "label": region.get_kind_display(),
+                "url": region_url(region.slug),
+            }
+            for region in regions
+        ),
+    ]
+    return reading, covered
+
+
+def publication_reading(publication: Publication) -> PublicationReading:
+    """The reading of a brief `brief_page` has opened to the reader, as data (for the API):
+    made afresh, never from the memo, which keeps only its rendering."""
+    return _reading_built(publication)[0]
+
+
+# The sources a memo's rendering is made with, beside the rows `_reading_fingerprint` digests:
+# the fragment's templates, and the modules that shape the reading and name its kinds and
+# scales. A deploy changing any of them rebuilds every memo as it is next read.
+_READING_TEMPLATES = ("briefs/_brief_body.html", "briefs/_likelihood.html")
+_READING_MODULES = (
+    __name__,
+    "advisory.briefs.readings",
+    "advisory.briefs.scales",
+    "advisory.briefs.models",
+    "advisory.entities.models",
+)
+
+
+@functools.cache
+def _reading_build_version() -> str:
+    digest = hashlib.sha256()
+    for name in _READING_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
+    for module in _READING_MODULES:
+        digest.update(Path(str(sys.modules[module].__file__)).read_bytes())
+    # Dates are rendered in the site's zone and language.
+    digest.update(f"{settings.TIME_ZONE}|{settings.LANGUAGE_CODE}".encode())
+    return digest.hexdigest()
+
+
+def _rows_digested(columns: str, source: str, order: str) -> str:
+    """A scalar subquery giving the rows of `source` as one JSON array (an injective text:
+    names may hold any separator), in a fixed order."""
+    if connection.vendor == "postgresql":
+        return f"(SELECT json_agg(json_build_array({columns}) ORDER BY {order}) FROM {source})"
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: its input is ordered instead.
+    return (
+        f"(SELECT json_group_array(json(r)) FROM"
+        f" (SELECT json_array({columns}) AS r FROM {source} ORDER BY {order}))"
+    )
+
+
+@functools.cache
+def _reading_fingerprint_sql(vendor: str) -> str:
+    """The fingerprint of a publication's reading, as an expression on its row (see
+    `_reading_fingerprint`); one per database, built once.
+
+    Why this is all the memo depends on. `briefs/_brief_body.html` shows only the
+    `PublicationReading` that `_reading_built` makes, and the follow panel only its covered
+    items; `_reading_built` reads (1) the publication's row and its revision's snapshot,
+    (2) `_covered`'s links with their entities, topics and regions, (3) the series through the
+    row (`select_related`) and `_series_nav`'s neighbours, which also depend on the time,
+    (4) `recorded_changes` and (5) the correction notes; the rest is code (scales, legends,
+    labels, the templates) and the address prefix. Each is below; the related briefs are not
+    part of the fingerprint but of the memo's ranking time. A test holds the tables
+    `_reading_built` queries to the ones named here.
+    """
+    quote = connection.ops.quote_name
+    own = quote(Publication._meta.db_table)
+    digested = [
+        # The code and templates, and the links' script prefix (a parameter).
+        "%s",
+        # The publication's own row. Everything else the reading shows of it (body, snapshot:
+        # judgments, sources, scenarios; authors) is written only by `publication_write`,
+        # which always sets a new revision and `visible_at`; a retracted publication's memo is
+        # never used.
+        *(
+            f"{own}.{quote(column)}"
+            for column in (
+                "revision_id",
+                "visible_at",
+                "slug",
+                "title",
+                "summary",
+                "kind",
+                "word_count",
+                "published_at",
+                "updated_at",
+                "series_id",
+                "series_position",
+            )
+        ),
+        # `_covered`: the entities linked, with the role, and the topics and regions.
+        _rows_digested(
+            "e.id, e.name, e.slug, e.kind, x.role",
+            f"{quote(PublicationEntity._meta.db_table)} x"
+            f" JOIN {quote(Entity._meta.db_table)} e ON e.id = x.entity_id"
+            f" WHERE x.publication_id = {own}.brief_id",
+            "e.id",
+        ),
+        _rows_digested(
+            "t.id, t.name, t.slug",
+            f"{quote(PublicationTag._meta.db_table)} x"
+            f" JOIN {quote(Tag._meta.db_table)} t ON t.id = x.tag_id"
+            f" WHERE x.publication_id = {own}.brief_id",
+            "t.id",
+        ),
+        _rows_digested(
+            "r.id, r.name, r.slug, r.kind",
+            f"{quote(PublicationRegion._meta.db_table)} x"
+            f" JOIN {quote(Region._meta.db_table)} r ON r.id = x.region_id"
+            f" WHERE x.publication_id = {own}.brief_id",
+            "r.id",
+        ),
+        # `_series_nav`: the series' title, and the neighbours it may show, with whether
+        # each is retracted and visible at this moment (the second parameter).
+        f"(SELECT s.title FROM {quote(Series._meta.db_table)} s WHERE s.id = {own}.series_id)",
+        _rows_digested(
+            "n.brief_id, n.series_position, n.slug, n.title,"
+            " n.retracted_at IS NULL, n.published_at <= %s",
+            f"{own} n WHERE n.series_id = {own}.series_id"
+            f" AND n.series_position IN ({own}.series_position - 1, {own}.series_position + 1)",
+            "n.series_position, n.brief_id",
+        ),
+        # `recorded_changes`: the judgments' history, every column it shows.
+        _rows_digested(
+            "j.id, j.judgment_pk, j.published_at, j.scale, j.likelihood, j.confidence,"
+            " j.previous_scale, j.previous_likelihood, j.previous_confidence, j.reason",
+            f"{quote(JudgmentChange._meta.db_table)} j WHERE j.brief_id = {own}.brief_id",
+            "j.id",
+        ),
+        # The correction notes.
+        _rows_digested(
+            "c.id, c.note, c.created_at",
+            f"{quote(CorrectionNote._meta.db_table)} c WHERE c.brief_id = {own}.brief_id",
+            "c.id",
+        ),
+    ]
+    if vendor == "postgresql":
+        return f"md5(json_build_array({', '.join(digested)})::text)"
+    # Django gives every SQLite connection an MD5 function.
+    return f"MD5(json_array({', '.join(digested)}))"
+
+
+def _reading_fingerprint(now: datetime.datetime) -> RawSQL:
+    """A digest of everything a publication's memo shows, computed by the database on the
+    publication's row, in the query that reads it: the rows `_reading_built` reads (each
+    table it reads is here, which a test checks) and the code it is made with. Equal
+    fingerprints, equal readings; any write to one of those rows, through a service or not,
+    gives another fingerprint, so no write has to renew the memo."""
+    build = f"{_reading_build_version()}|{get_script_prefix()}"
+    return RawSQL(
+        _reading_fingerprint_sql(connection.vendor),
+        [build, connection.ops.adapt_datetimefield_value(now)],
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class _Memo:
+    """What a readable brief's page shows the same to every reader who may read it."""
+
+    html: SafeString
+    covered: list[Covered]
+    # The briefs sharing most with this one, best first (`_related_ranked`).
+    related_ids: list[int]
+
+
+def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.datetime) -> _Memo:
+    """Build the publication's memo and keep it. Readers of a stale memo may rebuild it at
+    once: each writes the same, or a later reading, and any memo written under a fingerprint
+    its reading is older than is rebuilt at the next read (the fingerprint is read first)."""
+    reading, covered = _reading_built(publication)
+    memo = _Memo(
+        html=render_to_string("briefs/_brief_body.html", {"brief": reading}),
+        covered=covered,
         related_ids=_related_ranked(
             publication,
-            entity_ids=[entity.pk for entity in entities],
-            tag_ids=[tag.pk for tag in tags],
-        ),
-        follow_items=_follow_items(
-            entities=entities,
-            tags=tags,
-            regions=regions,
-            entity_url=entity_url,
-            tag_url=tag_url,
-            region_url=region_url,
+            entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
+            tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
         ),
     )
+    with commit_without_disk_wait():
+        ReadingMemo.objects.bulk_create(
+            [
+                ReadingMemo(
+                    publication_id=publication.pk,
+                    fingerprint=fingerprint,
+                    html=memo.html,
+                    covered=memo.covered,
+                    related_ids=memo.related_ids,
+                    related_ranked_at=now,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["publication"],
+            update_fields=["fingerprint", "html", "covered", "related_ids", "related_ranked_at"],
+        )
+    return memo
+
+
+def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
+    """The memo read with the publication (`brief_page`), rebuilt if what it shows has
+    changed, its related briefs ranked again if the ranking is older than allowed."""
+    fingerprint: str = publication.reading_fingerprint  # type: ignore[attr-defined]
+    if publication.memo_fingerprint != fingerprint:  # type: ignore[attr-defined]
+        return _memo_written(publication, fingerprint=fingerprint, now=now)
+    covered: list[Covered] = publication.memo_covered  # type: ignore[attr-defined]
+    related_ids: list[int] = publication.memo_related_ids  # type: ignore[attr-defined]
+    ranked_at: datetime.datetime = publication.memo_related_ranked_at  # type: ignore[attr-defined]
+    if ranked_at <= now - datetime.timedelta(seconds=RELATED_RANKING_SECONDS):
+        related_ids = _related_ranked(
+            publication,
+            entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
+            tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
+        )
+        with commit_without_disk_wait():
+            ReadingMemo.objects.filter(pk=publication.pk).update(
+                related_ids=related_ids, related_ranked_at=now
+            )
+    # Rendered from a publication sanitised when it was written, by the project's templates.
+    html = mark_safe(publication.memo_html)  # type: ignore[attr-defined]
+    return _Memo(html=html, covered=covered, related_ids=related_ids)
+
+
+def reading_memo_build(publication_id: int) -> bool:
+    """Build a live publication's memo, so that its first reader finds it (the task queued
+    when a brief is published, and the benchmark's seeder); False if it is gone or retracted."""
+    now = timezone.now()
+    publication = (
+        Publication.objects.select_related("series")
+        .defer("body_html", "search_vector")
+        .annotate(reading_fingerprint=_reading_fingerprint(now))
+        .filter(pk=publication_id, retracted_at__isnull=True)
+        .first()
+    )
+    if publication is None:
+        return False
+    _memo_written(publication, fingerprint=publication.reading_fingerprint, now=now)
+    return True
 
 
 def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
@@ -671,13 +938,25 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
 
     The reading comes from the live revision the publication was copied from, never from the
     brief's current draft. Whether the user may read it, and whether it is retracted, is read
-    afresh every time; only then are the parts every reader is shown alike taken from the cache,
-    kept under the version of the publication they were made from.
+    afresh every time, in the query that also reads the publication's memo and computes the
+    fingerprint of what it shows; only a readable, unretracted brief's memo is used, and only
+    if its fingerprint is the one computed now (else it is rebuilt here).
     """
+    now = timezone.now()
+    opened = Q(readable=True, retracted_at__isnull=True)
     publication = (
         publications_for(user)
         .select_related("series")
         .defer("body_html", "search_vector")
+        .annotate(
+            # Neither is computed nor read for a page that will not show the reading.
+            reading_fingerprint=Case(When(opened, then=_reading_fingerprint(now))),
+            memo_html=Case(When(opened, then=F("reading_memo__html"))),
+            memo_fingerprint=F("reading_memo__fingerprint"),
+            memo_covered=F("reading_memo__covered"),
+            memo_related_ids=F("reading_memo__related_ids"),
+            memo_related_ranked_at=F("reading_memo__related_ranked_at"),
+        )
         .filter(slug=slug)
         .first()
     )
@@ -691,80 +970,28 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
             readable=readable,
             regions=tuple(_region_link(region) for region in regions),
         )
-    key = f"portal:reading:{publication.pk}:{publication.visible_at.timestamp()}"
-    parts: _ReadingParts | None = cache.get(key)
-    if parts is None:
-        parts = _reading_parts(publication)
-        cache.set(key, parts, READING_CACHE_SECONDS)
+    memo = _memo_of(publication, now)
     follows = follow_targets_of(user)
     followed = {"entity": follows.entity_ids, "tag": follows.tag_ids, "region": follows.region_ids}
     return BriefPage(
         publication=publication,
         readable=True,
-        regions=parts.reading.regions,
-        reading=parts.reading,
-        related=publications_related(user, parts.related_ids),
+        regions=tuple(
+            Link(item["name"], item["url"]) for item in memo.covered if item["kind"] == "region"
+        ),
+        reading_html=memo.html,
+        related=publications_related(user, memo.related_ids),
         follow_items=tuple(
-            replace(item, following=pk in followed[item.kind]) for pk, item in parts.follow_items
-        ),
-    )
-
-
-def _follow_items(
-    *,
-    entities: Sequence[_CoveredEntity],
-    tags: Sequence[Tag],
-    regions: Sequence[Region],
-    entity_url: Callable[[str], str],
-    tag_url: Callable[[str], str],
-    region_url: Callable[[str], str],
-) -> tuple[tuple[int, FollowItem], ...]:
-    """The follow buttons' items, linked with the address makers the reading used."""
-    return (
-        *(
-            (
-                entity.pk,
-                FollowItem(
-                    kind="entity",
-                    group="Actors and places",
-                    slug=entity.slug,
-                    name=entity.name,
-                    label=entity.get_kind_display(),
-                    url=entity_url(entity.slug),
-                    following=False,
-                ),
+            FollowItem(
+                kind=item["kind"],
+                group=_FOLLOW_GROUPS[item["kind"]],
+                slug=item["slug"],
+                name=item["name"],
+                label=item["label"],
+                url=item["url"],
+                following=item["id"] in followed[item["kind"]],
             )
-            for entity in entities
-        ),
-        *(
-            (
-                tag.pk,
-                FollowItem(
-                    kind="tag",
-                    group="Topics",
-                    slug=tag.slug,
-                    name=tag.name,
-                    label="Topic",
-                    url=tag_url(tag.slug),
-                    following=False,
-                ),
-            )
-            for tag in tags
-        ),
-        *(
-            (
-                region.pk,
-                FollowItem(
-                    kind="region",
-                    group="Regions and countries",
-                    slug=region.slug,
-                    name=region.name,
-                    label=region.get_kind_display(),
-                    url=region_url(region.slug),
-                    following=False,
-                ),
-            )
-            for region in regions
+            for item in memo.covered
         ),
     )
 

@@ -6,7 +6,8 @@ built in Python with explicit primary keys and written with bulk_create, one tra
 chunk of briefs. Every brief is written the way the workflow leaves a published one: the brief,
 its revision (the snapshot clients read), its parts, and the clients' copy — `Publication` and
 its join rows, filled as `advisory.briefs.publication.publication_write` fills them, with the
-search vector set afterwards in one UPDATE like `_search_vector_set`. The data is deterministic
+search vector set afterwards in one UPDATE like `_search_vector_set`; then each brief's reading
+memo is built, as the task `publication_write` queues builds it. The data is deterministic
 (one seeded random generator), so two runs measure the same database.
 
 Bodies are assembled from a pool of pre-rendered paragraphs: rendering 10,000 full documents
@@ -66,6 +67,7 @@ from advisory.entities.models import (
 )
 from advisory.lib.markdown import render_markdown, word_count
 from advisory.lib.text import normalise_name
+from advisory.portal.selectors import reading_memo_build
 from tests.benchmarks import corpus
 
 Progress = Callable[[str], None]
@@ -194,6 +196,7 @@ class Seeder:
         )
         self._briefs()
         self._sequences_reset()
+        self._reading_memos()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         self.progress("vacuumed and analysed")
@@ -808,6 +811,21 @@ class Seeder:
         finally:
             # This runs in the indexer's thread, which has a database connection of its own.
             connection.close()
+
+    def _reading_memos(self) -> None:
+        """What publishing leaves besides the rows: each brief's reading made and kept
+        (`portal.tasks.build_reading_memo`, queued by `publication_write`), by the same
+        builder, so that a first visit finds it as it would after a real publication."""
+        started = time.monotonic()
+        ids = list(Publication.objects.order_by("pk").values_list("pk", flat=True))
+        built = 0
+        for done, publication_id in enumerate(ids, start=1):
+            built += reading_memo_build(publication_id)
+            if done % 1000 == 0 or done == len(ids):
+                self.progress(
+                    f"readings kept {done:>6}/{len(ids)} ({built} live;"
+                    f" {time.monotonic() - started:.1f}s)"
+                )
 
     def _sequences_reset(self) -> None:
         models_with_ids = [
