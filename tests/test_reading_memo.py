@@ -283,3 +283,22 @@ def test_a_memo_is_written_without_waiting_for_the_disk_and_nothing_else_is() ->
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_brief_archived_while_its_memo_is_built_is_shown_and_no_memo_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    brief, _, _ = _covered_brief()
+    ReadingMemo.objects.filter(publication_id=brief.pk).delete()
+    build = selectors._reading_built
+
+    def archived_meanwhile(publication: Publication) -> object:
+        built = build(publication)
+        Publication.objects.filter(pk=publication.pk).delete()
+        return built
+
+    monkeypatch.setattr(selectors, "_reading_built", archived_meanwhile)
+    assert selectors.reading_memo_build(brief.pk)
+    assert not ReadingMemo.objects.exists()

@@ -1,5 +1,6 @@
 """What clients may see: every door (pages, search, feeds, sitemap, API, digests) starts here."""
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -12,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -873,6 +874,16 @@ def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.d
             tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
         ),
     )
+    # Archived while the page was being made: the reader is shown what was read, and no memo
+    # is kept for a publication that is gone.
+    with contextlib.suppress(IntegrityError):
+        _memo_upserted(publication, fingerprint=fingerprint, memo=memo, now=now)
+    return memo
+
+
+def _memo_upserted(
+    publication: Publication, *, fingerprint: str, memo: "_Memo", now: datetime.datetime
+) -> None:
     with commit_without_disk_wait():
         ReadingMemo.objects.bulk_create(
             [
@@ -889,7 +900,6 @@ def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.d
             unique_fields=["publication"],
             update_fields=["fingerprint", "html", "covered", "related_ids", "related_ranked_at"],
         )
-    return memo
 
 
 def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
