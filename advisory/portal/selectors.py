@@ -140,7 +140,7 @@ def publications_listed(user: User | AnonymousUser | None) -> QuerySet[Publicati
     return (
         publications_for(user)
         .filter(retracted_at__isnull=True)
-        .defer("body_html", "search_vector", "authors")
+        .defer("body_html", "authors")
         .prefetch_related(
             Prefetch(
                 "regions", queryset=Region.objects.order_by("name").only("name", "slug", "parent")
@@ -519,7 +519,7 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
         related.pk: related
         for related in publications_for(user)
         .filter(pk__in=ranked, retracted_at__isnull=True)
-        .defer("body_html", "search_vector", "authors")
+        .defer("body_html", "authors")
     }
     return [found[pk] for pk in ranked if pk in found]
 
@@ -675,11 +675,7 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
     kept under the version of the publication they were made from.
     """
     publication = (
-        publications_for(user)
-        .select_related("series")
-        .defer("body_html", "search_vector")
-        .filter(slug=slug)
-        .first()
+        publications_for(user).select_related("series").defer("body_html").filter(slug=slug).first()
     )
     if publication is None:
         return None
