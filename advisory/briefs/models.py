@@ -641,8 +641,9 @@ class PublicationSearch(models.Model):
 
     A vector averages 5 KB and does not compress, so in the publication's row it went to the
     TOAST table, and a search read every row's vector back in three chunks. Here the column's
-    storage is MAIN (migration 0009): a vector that fits in a page stays in the row, while the
-    publication's own rows stay narrow for the pages that scan them.
+    storage is MAIN (migration 0009): a vector that fits in a page stays in the row (one of a
+    brief over about 1,700 words still goes to TOAST), while the publication's own rows stay
+    narrow for the pages that scan them.
     """
 
     publication = models.OneToOneField(
