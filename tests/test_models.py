@@ -25,6 +25,7 @@ from tests.factories import (
     EntityFactory,
     OrganisationFactory,
     UserFactory,
+    published_brief,
     staff_user,
 )
 
@@ -206,3 +207,28 @@ def test_audit_events_cannot_be_changed_or_deleted_in_the_database() -> None:
     ):
         cursor.execute("UPDATE workflow_auditevent SET reason = 'rewritten'")
     assert AuditEvent.objects.get(pk=event.pk).verb == "brief.created"
+
+
+@pytest.mark.postgres
+def test_a_search_vector_stays_in_its_row_not_in_toast() -> None:
+    """Search reads every readable brief's vector: one kept in the row is read with it, where
+    one moved to TOAST (as a 5 KB vector that does not compress is by default) was read back
+    in chunks through an index, a brief at a time (migration 0010 sets the column's storage)."""
+    words = " ".join(f"word{number}" for number in range(300))
+    brief = published_brief(title="Long", body=f"A long brief: {words}.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_size(search_vector) FROM briefs_publicationsearch"
+            " WHERE publication_id = %s",
+            [brief.pk],
+        )
+        (size,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT reltoastrelid::regclass::text FROM pg_class"
+            " WHERE oid = 'briefs_publicationsearch'::regclass"
+        )
+        (toast,) = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*) FROM {toast}")
+        (chunks,) = cursor.fetchone()
+    assert size > 2032, "the vector is long enough that PostgreSQL would move it out of line"
+    assert chunks == 0

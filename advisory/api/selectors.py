@@ -61,7 +61,7 @@ def briefs_listed(user: User | AnonymousUser | None, query: BriefQuery) -> Query
     queryset = (
         publications_readable(user)
         .filter(retracted_at__isnull=True)
-        .defer("body_html", "search_vector", "authors", "region_keys", "tag_keys")
+        .defer("body_html", "authors", "region_keys", "tag_keys")
         .prefetch_related(
             Prefetch("regions", queryset=Region.objects.order_by("name")),
             Prefetch("tags", queryset=Tag.objects.order_by("name")),

@@ -595,8 +595,6 @@ class Publication(models.Model):
     entities = models.ManyToManyField(
         "entities.Entity", related_name="publications", through="PublicationEntity"
     )
-    # Filled and GIN-indexed on PostgreSQL only: title above summary above body.
-    search_vector = SearchVectorField(null=True, editable=False)
     # The ids of `regions` and `tags` again, as the keys of a JSON object, so the entitlement
     # rule tests them per row (`has_any_keys`, on every database) instead of asking the join
     # tables, which PostgreSQL answers by hashing every link before the first row of a page.
@@ -635,6 +633,26 @@ class Publication(models.Model):
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
+
+
+class PublicationSearch(models.Model):
+    """A publication's search vector (title above summary above body), written on PostgreSQL
+    only, in a narrow table that only search reads.
+
+    A vector averages 5 KB and does not compress, so in the publication's row it went to the
+    TOAST table, and a search read every row's vector back in three chunks. Here the column's
+    storage is MAIN (migration 0010): a vector that fits in a page stays in the row (one of a
+    brief over about 1,700 words still goes to TOAST), while the publication's own rows stay
+    narrow for the pages that scan them.
+    """
+
+    publication = models.OneToOneField(
+        Publication, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    search_vector = SearchVectorField()
+
+    def __str__(self) -> str:
+        return str(self.publication_id)
 
 
 class PublicationRegion(models.Model):

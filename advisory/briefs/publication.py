@@ -22,6 +22,7 @@ from advisory.briefs.models import (
     Publication,
     PublicationEntity,
     PublicationRegion,
+    PublicationSearch,
     PublicationTag,
 )
 from advisory.briefs.readings import snapshot_judgments
@@ -190,8 +191,15 @@ def publication_remove(*, brief: Brief) -> None:
 def _search_vector_set(publication: Publication, *, body: str) -> None:
     if connection.vendor != "postgresql":
         return
-    Publication.objects.filter(pk=publication.pk).update(
-        search_vector=SearchVector(Value(publication.title), weight="A", config=SEARCH_CONFIG)
+    vector = (
+        SearchVector(Value(publication.title), weight="A", config=SEARCH_CONFIG)
         + SearchVector(Value(publication.summary), weight="B", config=SEARCH_CONFIG)
         + SearchVector(Value(body), weight="C", config=SEARCH_CONFIG)
+    )
+    # One statement, written or replaced: INSERT … ON CONFLICT DO UPDATE.
+    PublicationSearch.objects.bulk_create(
+        [PublicationSearch(publication=publication, search_vector=vector)],
+        update_conflicts=True,
+        unique_fields=["publication"],
+        update_fields=["search_vector"],
     )

@@ -30,9 +30,9 @@ def feed_publications(
     if subject is not None:
         publications = publications.filter(_about(subject))
     return list(
-        publications.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .defer("search_vector")
-        .order_by("-visible_at", "-pk")[:FEED_LENGTH]
+        publications.prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name"))
+        ).order_by("-visible_at", "-pk")[:FEED_LENGTH]
     )
 
 

@@ -373,7 +373,12 @@ def _facet_sql(name: str, link: type[Model], target: type[Model]) -> str:
 
     Links are counted by the linked row's id, and only the counted rows (a few hundred at
     most) are joined to their names: grouping tens of thousands of links by name cost twice
-    as much. The slug is unique, so the groups are the same.
+    as much. The slug is unique, so the groups are the same. The results are asked for with
+    IN, not joined: PostgreSQL knows nothing of a WITH clause's columns, takes `found.id` for
+    a column of 200 values and would rather hash every link than the results; as a semi-join
+    it hashes the results when they are the fewer (for "Faisal Durrani", 526 of 5,000
+    readable briefs: the statement 90 → 54 ms at load 5). Ids are unique: the counts are
+    the same.
     """
     quote = connection.ops.quote_name
     link_table, target_table = quote(link._meta.db_table), quote(target._meta.db_table)
@@ -382,7 +387,8 @@ def _facet_sql(name: str, link: type[Model], target: type[Model]) -> str:
     return (
         f"SELECT * FROM (SELECT '{name}', t.{slug}, t.{label}, counted.n"
         f" FROM (SELECT l.{linked} AS id, COUNT(*) AS n"
-        f" FROM {link_table} l JOIN found ON found.id = l.{publication} GROUP BY l.{linked})"
+        f" FROM {link_table} l WHERE l.{publication} IN (SELECT id FROM found)"
+        f" GROUP BY l.{linked})"
         f" counted JOIN {target_table} t ON t.{pk} = counted.id"
         f" ORDER BY counted.n DESC, t.{label} LIMIT {FACET_SIZE}) {name}s"
     )
@@ -491,7 +497,7 @@ def _results(
     page = min(max(1, page), page_count)
     rows: list[Publication] = []
     if facets.total:
-        page_rows = ordered.defer("body_html", "search_vector").prefetch_related("regions")
+        page_rows = ordered.defer("body_html").prefetch_related("regions")
         if page_ids:
             # The same order, over the page's rows alone: ranked again, twenty rows.
             rows = list(page_rows.filter(pk__in=page_ids))
@@ -535,6 +541,9 @@ def _stripped(expression: Combinable, syntax: Iterable[tuple[str, str]]) -> Func
 
 _ANGLE_KEPT = ("<", _ANGLE)
 
+# Each publication's vector, in its own table (`PublicationSearch`: why, there).
+_VECTOR = "search__search_vector"
+
 
 def _any_spelling(span: NameSpan) -> SearchQuery:
     spellings = (
@@ -558,17 +567,17 @@ def _fulltext_match(plan: QueryPlan) -> tuple[Q, SearchQuery]:
     names = [_any_spelling(span) for span in plan.spans]
     whole = reduce(and_, [query for query in (rest, *names) if query is not None])
     if not names:
-        return Q(search_vector=whole), whole
+        return Q(**{_VECTOR: whole}), whole
     condition = reduce(
         and_,
         (
-            Q(search_vector=name) | _linked(span)
+            Q(**{_VECTOR: name}) | _linked(span)
             for span, name in zip(plan.spans, names, strict=True)
         ),
     )
     if rest is not None:
         lexemes = Func(rest, function="numnode", output_field=IntegerField())
-        condition &= Q(search_vector=rest) | Q(Exact(lexemes, 0))
+        condition &= Q(**{_VECTOR: rest}) | Q(Exact(lexemes, 0))
     return condition, whole
 
 
@@ -620,7 +629,7 @@ def search_fulltext(
     condition, whole = _fulltext_match(plan)
     matching = searched.filter(condition)
     ordered = matching.annotate(
-        rank=SearchRank(F("search_vector"), whole, normalization=Value(1)),
+        rank=SearchRank(F(_VECTOR), whole, normalization=Value(1)),
         title_marked=SearchHeadline(
             _stripped(F("title"), [_MARKERS, _ANGLE_KEPT]),
             whole,

@@ -153,7 +153,7 @@ def publications_listed(user: User | AnonymousUser | None) -> QuerySet[Publicati
     return (
         publications_for(user)
         .filter(retracted_at__isnull=True)
-        .defer("body_html", "search_vector", "authors")
+        .defer("body_html", "authors")
         .prefetch_related(
             Prefetch(
                 "regions", queryset=Region.objects.order_by("name").only("name", "slug", "parent")
@@ -534,7 +534,7 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
         related.pk: related
         for related in publications_for(user)
         .filter(pk__in=ranked, retracted_at__isnull=True)
-        .defer("body_html", "search_vector", "authors")
+        .defer("body_html", "authors")
     }
     return [found[pk] for pk in ranked if pk in found]
 
@@ -932,7 +932,7 @@ def reading_memo_build(publication_id: int) -> bool:
     now = timezone.now()
     publication = (
         Publication.objects.select_related("series")
-        .defer("body_html", "search_vector")
+        .defer("body_html")
         .annotate(reading_fingerprint=_reading_fingerprint(now))
         .filter(pk=publication_id, retracted_at__isnull=True)
         .first()
@@ -957,7 +957,7 @@ def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
     publication = (
         publications_for(user)
         .select_related("series")
-        .defer("body_html", "search_vector")
+        .defer("body_html")
         .annotate(
             # Neither is computed nor read for a page that will not show the reading.
             reading_fingerprint=Case(When(opened, then=_reading_fingerprint(now))),

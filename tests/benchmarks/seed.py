@@ -6,8 +6,8 @@ built in Python with explicit primary keys and written with bulk_create, one tra
 chunk of briefs. Every brief is written the way the workflow leaves a published one: the brief,
 its revision (the snapshot clients read), its parts, and the clients' copy — `Publication` and
 its join rows, filled as `advisory.briefs.publication.publication_write` fills them, with the
-search vector set afterwards in one UPDATE like `_search_vector_set`; then each brief's reading
-memo is built, as the task `publication_write` queues builds it. The data is deterministic
+search vectors written afterwards in one INSERT like `_search_vector_set`; then each brief's
+reading memo is built, as the task `publication_write` queues builds it. The data is deterministic
 (one seeded random generator), so two runs measure the same database.
 
 Bodies are assembled from a pool of pre-rendered paragraphs: rendering 10,000 full documents
@@ -798,13 +798,14 @@ class Seeder:
             with connection.cursor() as cursor:
                 cursor.execute(
                     """
-                    UPDATE briefs_publication AS p SET search_vector =
+                    INSERT INTO briefs_publicationsearch (publication_id, search_vector)
+                    SELECT p.brief_id,
                         setweight(to_tsvector(%(config)s::regconfig, p.title), 'A')
                         || setweight(to_tsvector(%(config)s::regconfig, p.summary), 'B')
                         || setweight(to_tsvector(%(config)s::regconfig,
                             CASE WHEN p.retracted_at IS NULL THEN b.body ELSE '' END), 'C')
-                    FROM briefs_brief AS b
-                    WHERE b.id = p.brief_id AND p.brief_id BETWEEN %(first)s AND %(last)s
+                    FROM briefs_publication AS p JOIN briefs_brief AS b ON b.id = p.brief_id
+                    WHERE p.brief_id BETWEEN %(first)s AND %(last)s
                     """,
                     {"config": SEARCH_CONFIG, "first": first_id, "last": last_id},
                 )
