@@ -773,3 +773,17 @@ def test_the_filters_quick_select_writes_what_djangos_select_template_writes(val
     quick = QuickSelect(choices=choices).render("country", value, attrs=attrs)
     django = forms.Select(choices=choices).render("country", value, attrs=attrs)
     assert quick == django
+
+
+def test_a_signed_in_readers_kept_page_runs_one_query(
+    django_assert_num_queries: Callable[..., AbstractContextManager[object]],
+) -> None:
+    published_brief(access_tier=AccessTier.STANDARD)
+    client = Client()
+    client.force_login(client_reader())
+    url = reverse("portal:brief-list")
+    assert client.get(url).status_code == 200
+    # The user with their entitlement and follows; the session and the page from the cache.
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
