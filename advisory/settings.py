@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the publications' version, so the request reads it once.
+    "advisory.briefs.publication.publications_version_per_request",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "advisory.accounts.backends.session_backend_middleware",
     "django.middleware.common.CommonMiddleware",

@@ -8,7 +8,9 @@ from contextlib import AbstractContextManager
 
 import pytest
 from django import forms
+from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +26,7 @@ from advisory.briefs.models import (
     MentionRole,
     Series,
 )
+from advisory.briefs.publication import publications_version, publications_version_per_request
 from advisory.briefs.services import (
     SourceSpec,
     brief_back_catalogue_status_set,
@@ -786,4 +789,35 @@ def test_a_signed_in_readers_kept_page_runs_one_query(
     # The user with their entitlement and follows; the session and the page from the cache.
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
+
+
+
+def test_a_request_reads_the_publications_version_once_and_sees_its_own_change(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]],
+) -> None:
+    brief = published_brief()
+    editor = staff_user(Role.EDITOR)
+    seen: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(publications_version())
+        # The version is renewed elsewhere (or lost from the cache): this request keeps the
+        # one it began with, so nothing it keeps is newer than its key says.
+        cache.clear()
+        seen.append(publications_version())
+        with django_capture_on_commit_callbacks(execute=True):
+            brief_retract(actor=editor, brief=brief, notice="Withdrawn.")
+            seen.append(publications_version())
+        seen.append(publications_version())
+        return HttpResponse()
+
+    publications_version_per_request(view)(HttpRequest())
+    began, kept, retracted, committed = seen
+    assert began == kept
+    # A request that changes publications reads the renewals, at once and on commit.
+    assert len({kept, retracted, committed}) == 3
+    # Outside a request, the cache is read each time.
+    assert publications_version() == committed
+    cache.clear()
+    assert publications_version() != committed
 
