@@ -5,12 +5,15 @@ read a brief sees its teaser and a way in, never its text."""
 import datetime
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +27,7 @@ from advisory.briefs.models import (
     BriefStatus,
     CorrectionNote,
     MentionRole,
+    Publication,
     Series,
 )
 from advisory.briefs.publication import publications_version, publications_version_per_request
@@ -36,6 +40,7 @@ from advisory.briefs.services import (
 )
 from advisory.entities.models import Designation, Entity, Region, Relationship
 from advisory.portal.forms import QuickSelect
+from advisory.portal.selectors import BriefFilters, publications_filtered
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import brief_approve, brief_publish, brief_retract, brief_submit
 from tests.factories import (
@@ -791,7 +796,6 @@ def test_a_signed_in_readers_kept_page_runs_one_query(
         assert client.get(url).status_code == 200
 
 
-
 def test_a_request_reads_the_publications_version_once_and_sees_its_own_change(
     django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]],
 ) -> None:
@@ -821,3 +825,39 @@ def test_a_request_reads_the_publications_version_once_and_sees_its_own_change(
     cache.clear()
     assert publications_version() != committed
 
+
+# The template `{% include "portal/_teaser.html" with level=3 %}` rendered until 7 December
+# 2026, when the `teaser` tag replaced it.
+TEASER_TEMPLATE = Path(__file__).parent / "data" / "teaser_template_until_7_december_2026.html"
+
+
+@pytest.mark.parametrize("who", ["visitor", "reader"])
+def test_the_teaser_tag_writes_what_the_teaser_template_wrote(who: str) -> None:
+    middle_east = Region.objects.create(name="Middle East", slug="middle-east", kind="region")
+    iraq = RegionFactory(name="Iraq & <Kurdistan>", slug="iraq", parent=middle_east)
+    reader = client_reader()
+    reader.membership.organisation.regions.set([iraq])
+    published_brief(
+        title='Oil & "gas" <b>',
+        summary="",
+        regions=[iraq, middle_east],
+        access_tier=AccessTier.PUBLIC,
+    )
+    published_brief(title="Locked", summary="Tom's <summary>", access_tier=AccessTier.PREMIUM)
+    updated = published_brief(title="Updated", kind=BriefKind.QA)
+    Publication.objects.filter(brief=updated).update(
+        updated_at=timezone.now() + datetime.timedelta(hours=23)
+    )
+    user = reader if who == "reader" else AnonymousUser()
+    publications = list(publications_filtered(user, BriefFilters()))
+    publications[0].role = "subject"
+    publications[1].role = "mentioned"
+    assert {p.readable for p in publications} == {True, False}
+    engine = engines["django"]
+    included = engine.from_string(TEASER_TEMPLATE.read_text())
+    tag = engine.from_string("{% load portal_tags %}{% teaser publication 3 %}")
+    # Dates are written in the reader's time zone, a day apart from UTC's late in the day.
+    with timezone.override("Pacific/Auckland"):
+        for publication in publications:
+            context = {"publication": publication, "level": 3, "user": user}
+            assert tag.render(context) == included.render(context)
