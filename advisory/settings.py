@@ -60,7 +60,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the publications' version, so the request reads it once.
+    "advisory.briefs.publication.publications_version_per_request",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "advisory.accounts.backends.session_backend_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,7 +120,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # so every web process sees them.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the session's user with their entitlement; sessions that name
+    # ModelBackend itself are moved to it by `session_backend_middleware`.
+    "advisory.accounts.backends.ReaderBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

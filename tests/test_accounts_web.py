@@ -7,6 +7,7 @@ import pytest
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user
 from django.core import mail
 from django.http import HttpRequest, HttpResponseBase
 from django.test import Client
@@ -15,7 +16,9 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from advisory.accounts.models import AccessTier, Role, User
+from advisory.accounts.backends import MODEL_BACKEND, READER_BACKEND
+from advisory.accounts.models import AccessTier, Follow, Role, User
+from advisory.accounts.selectors import entitlement_of, follow_targets_of
 from advisory.entities.models import Region
 from tests.factories import DEFAULT_PASSWORD, RegionFactory, client_reader, staff_user
 
@@ -403,9 +406,69 @@ def test_the_account_page_does_a_fixed_number_of_queries(
     regions: list[Region] = [RegionFactory() for _ in range(region_count)]
     reader = _reader_with_contract(regions)
     client.force_login(reader)
-    # user (the session is read from the cache), entitlement (one query); contract regions and
-    # topics for the page.
-    with django_assert_num_queries(4):
+    # user with the entitlement (one query: the session is read from the cache); contract
+    # regions and topics for the page.
+    with django_assert_num_queries(3):
         response = client.get("/account/")
     assert response.status_code == 200
     assert all(region.name in response.content.decode() for region in regions)
+
+
+# --- Finding the session's user (advisory.accounts.backends) ----------------------------------
+
+
+def test_a_sign_in_is_recorded_for_the_backend_that_reads_the_user_with_the_entitlement(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    reader = _reader_with_contract([RegionFactory()])
+    Follow.objects.create(user=reader, region=Region.objects.get())
+    assert _sign_in(client, "reader", DEFAULT_PASSWORD).status_code == 302
+    assert client.session[BACKEND_SESSION_KEY] == READER_BACKEND
+    request = HttpRequest()
+    request.session = client.session
+    with django_assert_num_queries(1):
+        user = get_user(request)
+        entitlement, follows = entitlement_of(user), follow_targets_of(user)
+    fresh = User.objects.get(pk=reader.pk)
+    assert user == reader
+    assert (entitlement, follows) == (entitlement_of(fresh), follow_targets_of(fresh))
+    assert follows.region_ids and entitlement.region_ids == follows.region_ids
+
+
+def test_a_session_begun_with_djangos_model_backend_stays_signed_in(client: Client) -> None:
+    """Sessions from before `ReaderBackend` name Django's ModelBackend, no longer listed."""
+    reader = client_reader()
+    client.force_login(reader, backend=MODEL_BACKEND)
+    response = client.get("/account/")
+    assert response.status_code == 200
+    assert response.context["user"] == reader
+    assert client.session[BACKEND_SESSION_KEY] == READER_BACKEND
+    assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize("change", ["deactivated", "deleted", "password changed elsewhere"])
+def test_a_session_ends_with_the_account_or_its_password(client: Client, change: str) -> None:
+    reader = client_reader()
+    client.force_login(reader)
+    assert client.get("/account/").status_code == 200
+    if change == "deactivated":
+        User.objects.filter(pk=reader.pk).update(is_active=False)
+    elif change == "deleted":
+        reader.delete()
+    else:
+        reader.set_password(NEW_PASSWORD)
+        reader.save()
+    response = client.get("/account/")
+    assert response.status_code == 302 and SIGN_IN in response["Location"]
+
+
+def test_a_superuser_without_a_membership_reads_everything(client: Client) -> None:
+    root = User.objects.create_superuser("root", "root@example.org", DEFAULT_PASSWORD)
+    client.force_login(root)
+    response = client.get("/account/")
+    entitlement = entitlement_of(response.context["user"])
+    assert (entitlement.tier, entitlement.region_ids, entitlement.topic_ids) == (
+        AccessTier.PREMIUM,
+        None,
+        None,
+    )

@@ -504,9 +504,9 @@ def _grow(count: int) -> None:
 
 
 LISTS = {
-    # The user (the session is read from the cache); the entitlement (one); the entities the
-    # words name; the page; its regions; its tags.
-    "briefs searched": (f"{BRIEFS}?q=oil%20budget&page_size=100", 6),
+    # The user with the entitlement (one; the session is read from the cache); the entities
+    # the words name; the page; its regions; its tags.
+    "briefs searched": (f"{BRIEFS}?q=oil%20budget&page_size=100", 5),
     # The user; the page; its aliases.
     "entities": ("/api/v1/entities/?q=actor&page_size=200", 3),
     "entities by name": ("/api/v1/entities/?name=actor%201", 3),

@@ -5,10 +5,15 @@ read a brief sees its teaser and a way in, never its text."""
 import datetime
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,8 +27,10 @@ from advisory.briefs.models import (
     BriefStatus,
     CorrectionNote,
     MentionRole,
+    Publication,
     Series,
 )
+from advisory.briefs.publication import publications_version, publications_version_per_request
 from advisory.briefs.services import (
     SourceSpec,
     brief_back_catalogue_status_set,
@@ -33,6 +40,7 @@ from advisory.briefs.services import (
 )
 from advisory.entities.models import Designation, Entity, Region, Relationship
 from advisory.portal.forms import QuickSelect
+from advisory.portal.selectors import BriefFilters, publications_filtered
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import brief_approve, brief_publish, brief_retract, brief_submit
 from tests.factories import (
@@ -773,3 +781,83 @@ def test_the_filters_quick_select_writes_what_djangos_select_template_writes(val
     quick = QuickSelect(choices=choices).render("country", value, attrs=attrs)
     django = forms.Select(choices=choices).render("country", value, attrs=attrs)
     assert quick == django
+
+
+def test_a_signed_in_readers_kept_page_runs_one_query(
+    django_assert_num_queries: Callable[..., AbstractContextManager[object]],
+) -> None:
+    published_brief(access_tier=AccessTier.STANDARD)
+    client = Client()
+    client.force_login(client_reader())
+    url = reverse("portal:brief-list")
+    assert client.get(url).status_code == 200
+    # The user with their entitlement and follows; the session and the page from the cache.
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
+def test_a_request_reads_the_publications_version_once_and_sees_its_own_change(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]],
+) -> None:
+    brief = published_brief()
+    editor = staff_user(Role.EDITOR)
+    seen: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(publications_version())
+        # The version is renewed elsewhere (or lost from the cache): this request keeps the
+        # one it began with, so nothing it keeps is newer than its key says.
+        cache.clear()
+        seen.append(publications_version())
+        with django_capture_on_commit_callbacks(execute=True):
+            brief_retract(actor=editor, brief=brief, notice="Withdrawn.")
+            seen.append(publications_version())
+        seen.append(publications_version())
+        return HttpResponse()
+
+    publications_version_per_request(view)(HttpRequest())
+    began, kept, retracted, committed = seen
+    assert began == kept
+    # A request that changes publications reads the renewals, at once and on commit.
+    assert len({kept, retracted, committed}) == 3
+    # Outside a request, the cache is read each time.
+    assert publications_version() == committed
+    cache.clear()
+    assert publications_version() != committed
+
+
+# The template `{% include "portal/_teaser.html" with level=3 %}` rendered until 7 December
+# 2026, when the `teaser` tag replaced it.
+TEASER_TEMPLATE = Path(__file__).parent / "data" / "teaser_template_until_7_december_2026.html"
+
+
+@pytest.mark.parametrize("who", ["visitor", "reader"])
+def test_the_teaser_tag_writes_what_the_teaser_template_wrote(who: str) -> None:
+    middle_east = Region.objects.create(name="Middle East", slug="middle-east", kind="region")
+    iraq = RegionFactory(name="Iraq & <Kurdistan>", slug="iraq", parent=middle_east)
+    reader = client_reader()
+    reader.membership.organisation.regions.set([iraq])
+    published_brief(
+        title='Oil & "gas" <b>',
+        summary="",
+        regions=[iraq, middle_east],
+        access_tier=AccessTier.PUBLIC,
+    )
+    published_brief(title="Locked", summary="Tom's <summary>", access_tier=AccessTier.PREMIUM)
+    updated = published_brief(title="Updated", kind=BriefKind.QA)
+    Publication.objects.filter(brief=updated).update(
+        updated_at=timezone.now() + datetime.timedelta(hours=23)
+    )
+    user = reader if who == "reader" else AnonymousUser()
+    publications = list(publications_filtered(user, BriefFilters()))
+    publications[0].role = "subject"
+    publications[1].role = "mentioned"
+    assert {p.readable for p in publications} == {True, False}
+    engine = engines["django"]
+    included = engine.from_string(TEASER_TEMPLATE.read_text())
+    tag = engine.from_string("{% load portal_tags %}{% teaser publication 3 %}")
+    # Dates are written in the reader's time zone, a day apart from UTC's late in the day.
+    with timezone.override("Pacific/Auckland"):
+        for publication in publications:
+            context = {"publication": publication, "level": 3, "user": user}
+            assert tag.render(context) == included.render(context)

@@ -516,9 +516,9 @@ def test_a_search_page_does_a_fixed_number_of_queries(
     monkeypatch.setattr(search, "publications_search", way)
     monkeypatch.setattr("advisory.portal.search_views.publications_search", way)
 
-    # user (the session is read from the cache), entitlement with what the reader follows (1),
-    # names (1), facets (1), page (1), its regions (1)
-    with django_assert_num_queries(6):
+    # user with the entitlement and what the reader follows (1: the session is read from the
+    # cache), names (1), facets (1), page (1), its regions (1)
+    with django_assert_num_queries(5):
         response = client.get(SEARCH_URL, {"q": "tanker seizure Nouri al-Maliki -yacht"})
 
     assert response.context["results"].total == count

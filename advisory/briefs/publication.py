@@ -6,12 +6,16 @@ transaction, under their row lock: a brief and what clients read of it never dis
 
 import datetime
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Value
+from django.http import HttpRequest, HttpResponse
 
 from advisory.briefs.models import (
     Brief,
@@ -39,21 +43,69 @@ def publications_version() -> str:
     Caches of what depends on more than one publication (listings, search results) put it in
     their keys, so they never serve a page from before a change. A token lost from the cache
     is simply replaced: that only starts every such cache afresh.
+
+    Read once per request (`publications_version_per_request`): a page asks for it up to five
+    times, and a page made from data read after the first asking is no older than it.
     """
-    version: str | None = cache.get(_VERSION_KEY)
+    return publications_version_with(None)[0]
+
+
+def publications_version_with(key: str | None) -> tuple[str, Any]:
+    """The publications' version and what the cache holds under `key` (None if nothing), in
+    one round trip to the cache: a kept page needs both before anything else."""
+    memo = _request_memo.get()
+    if memo is not None and memo.version is not None:
+        return memo.version, (None if key is None else cache.get(key))
+    if key is None:
+        version, kept = cache.get(_VERSION_KEY), None
+    else:
+        found = cache.get_many([_VERSION_KEY, key])
+        version, kept = found.get(_VERSION_KEY), found.get(key)
     if version is None:
         version = uuid.uuid4().hex
         if not cache.add(_VERSION_KEY, version, timeout=None):
             version = cache.get(_VERSION_KEY) or version
-    return version
+    if memo is not None:
+        memo.version = version
+    return version, kept
+
+
+@dataclass
+class _VersionMemo:
+    version: str | None = None
+
+
+# The version as this request read it, or last renewed it; unset outside a request, so a worker
+# or a command always reads the cache.
+_request_memo: ContextVar[_VersionMemo | None] = ContextVar("publications_version", default=None)
+
+
+def publications_version_per_request(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Each request reads the publications' version once (see `publications_version`)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        token = _request_memo.set(_VersionMemo())
+        try:
+            return get_response(request)
+        finally:
+            _request_memo.reset(token)
+
+    return middleware
 
 
 def _publications_changed() -> None:
     """A new token now, so nothing cached before the change is read again; and another once
-    the change commits, since a page rendered meanwhile read the data from before it."""
+    the change commits, since a page rendered meanwhile read the data from before it. A request
+    making the change reads the new token from then on."""
 
     def renew() -> None:
-        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = uuid.uuid4().hex
+        cache.set(_VERSION_KEY, version, timeout=None)
+        memo = _request_memo.get()
+        if memo is not None:
+            memo.version = version
 
     renew()
     transaction.on_commit(renew)

@@ -27,7 +27,7 @@ from advisory.accounts.models import User
 from advisory.accounts.selectors import entitlement_of
 from advisory.accounts.services import follow_add, follow_remove
 from advisory.briefs.models import Publication
-from advisory.briefs.publication import publications_version
+from advisory.briefs.publication import publications_version, publications_version_with
 from advisory.briefs.selectors import brief_reading, preview_link_resolve
 from advisory.briefs.services import preview_link_used
 from advisory.portal import selectors
@@ -57,9 +57,10 @@ _CSRF_TOKEN_IN_FORM = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0
 
 
 def _reader_page_key(request: HttpRequest) -> str:
-    """Everything a signed-in reader's page depends on beside its address: what is published,
-    what the reader may read (and why not, when they may not), what they follow, and the
-    reader as the page header names them. Any change to one of these is a new key at once."""
+    """Everything a signed-in reader's page depends on beside its address and what is
+    published (the publications' version, kept with the page): what the reader may read (and
+    why not, when they may not), what they follow, and the reader as the page header names
+    them. Any change to one of these is a new key at once."""
     user = request.user
     entitlement = entitlement_of(user)
     organisation = entitlement.organisation
@@ -72,7 +73,6 @@ def _reader_page_key(request: HttpRequest) -> str:
         entitlement.refusal,
     )
     parts = (
-        publications_version(),
         readable_key(entitlement),
         selectors.follow_targets_of(user).version,
         reader,
@@ -89,6 +89,10 @@ def kept_page(view: View) -> View:
     them alone, keyed by all it shows of them (`_reader_page_key`); its CSRF tokens are the
     requester's own, put in as it is served. A page carrying a message, or setting a cookie,
     is never kept or served from the cache.
+
+    A page is kept with the publications' version it was made under (read before anything it
+    shows), and served only while that is still the version: the two are read in one round
+    trip to the cache.
     """
 
     @wraps(view)
@@ -101,10 +105,10 @@ def kept_page(view: View) -> View:
         if signed_in:
             key = f"portal:reader-page:{_reader_page_key(request)}:{address}"
         else:
-            key = f"portal:visitor-page:{publications_version()}:{address}"
-        kept: tuple[bytes, str] | None = cache.get(key)
-        if kept is not None:
-            content, content_type = kept
+            key = f"portal:visitor-page:{address}"
+        version, kept = publications_version_with(key)
+        if kept is not None and kept[0] == version:
+            _, content, content_type = kept
             if signed_in and _CSRF_PLACEHOLDER in content:
                 content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
             return HttpResponse(content, content_type=content_type)
@@ -113,9 +117,10 @@ def kept_page(view: View) -> View:
             return response
         if signed_in:
             content = _CSRF_TOKEN_IN_FORM.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
-            cache.set(key, (content, response["Content-Type"]), READER_PAGE_SECONDS)
+            cache.set(key, (version, content, response["Content-Type"]), READER_PAGE_SECONDS)
         elif not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-            cache.set(key, (response.content, response["Content-Type"]), VISITOR_PAGE_SECONDS)
+            kept = (version, response.content, response["Content-Type"])
+            cache.set(key, kept, VISITOR_PAGE_SECONDS)
         return response
 
     return wrapper

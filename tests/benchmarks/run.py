@@ -195,7 +195,7 @@ def _measure(options: argparse.Namespace) -> tuple[list["Row"], dict[str, str]]:
     if options.only:
         scenarios = [s for s in scenarios if s.key in options.only]
     reader_client = Client()
-    reader_client.force_login(reader, backend="django.contrib.auth.backends.ModelBackend")
+    reader_client.force_login(reader, backend="advisory.accounts.backends.ReaderBackend")
     session = reader_client.cookies["sessionid"].value
     clients = {plan.ANONYMOUS: Client(), plan.READER: reader_client}
     cookies = {plan.ANONYMOUS: "", plan.READER: f"sessionid={session}"}
