@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +36,7 @@ from advisory.digests.schedule import next_delivery_after, timezone_valid
 from advisory.digests.selectors import ClaimedDelivery, Recipient
 from advisory.entities.models import Entity, Region
 from advisory.lib.email import absolute_url, render_email, send_email, site_domain
-from advisory.lib.sql import column_in, id_array
+from advisory.lib.sql import column_in, commit_without_disk_wait, id_array
 from advisory.ops.queueing import task_enqueue_on_commit
 from advisory.workflow.services import audit_event_record
 
@@ -307,20 +306,6 @@ HARD_BOUNCES_BEFORE_SUPPRESSION = 3
 Claimable = TypeVar("Claimable", Delivery, RetractionNotice)
 
 
-def _no_disk_wait(cursor: CursorWrapper) -> None:
-    """This transaction's COMMIT returns before its WAL reaches the disk.
-
-    Only for writes whose loss in a database crash can never mail anyone twice: a claim
-    (pending to sending), a skip, a failed attempt. WAL is written in order, so any later
-    durable commit, the "sent" marks of the commit points above all, flushes them too: a
-    claim can be lost only with every "sent" mark made under it. Losing one leaves a row
-    pending or sending, which is sent again only if the server never took its message (see
-    advisory.lib.smtp); a "sent" mark is always durable before its COMMIT returns.
-    """
-    if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL synchronous_commit = off")
-
-
 def _claimed(
     queryset: QuerySet[Claimable],
     *,
@@ -337,8 +322,10 @@ def _claimed(
     field, which costs more than sending the mail.
     """
     kind, group = message_id
-    with transaction.atomic(), connection.cursor() as cursor:
-        _no_disk_wait(cursor)
+    # Claims, skips and failed attempts commit without waiting for the disk: WAL is written
+    # in order, so a later durable "sent" mark flushes them too, and one lost in a crash
+    # leaves a row pending or sending, sent again only if the server never took its message.
+    with commit_without_disk_wait(), connection.cursor() as cursor:
         rows = list(
             queryset.select_for_update(skip_locked=True, of=("self",))
             .filter(status=DeliveryStatus.PENDING)
@@ -432,8 +419,8 @@ def deliveries_claim(
         )
         return [_claimed_delivery(delivery) for delivery in deliveries]
     token = uuid.uuid4()
-    with transaction.atomic(), connection.cursor() as cursor:
-        _no_disk_wait(cursor)
+    # Without waiting for the disk, as a claim (`_claimed`).
+    with commit_without_disk_wait(), connection.cursor() as cursor:
         cursor.execute(
             _CLAIM,
             {
@@ -635,8 +622,8 @@ def deliveries_skipped(*, deliveries: Sequence[ClaimedDelivery]) -> None:
                     status=DeliveryStatus.SKIPPED
                 )
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        _no_disk_wait(cursor)
+    # Without waiting for the disk, as a claim (`_claimed`).
+    with commit_without_disk_wait(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {Delivery._meta.db_table} AS d SET status = %s
