@@ -4,8 +4,9 @@ import contextlib
 import datetime
 import functools
 import hashlib
+import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -30,8 +30,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.template.loader import get_template, render_to_string
-from django.urls import get_script_prefix, reverse
+from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
@@ -46,7 +46,6 @@ from advisory.accounts.selectors import (
 from advisory.briefs.models import (
     CorrectionNote,
     JudgmentChange,
-    MentionRole,
     Publication,
     PublicationEntity,
     PublicationRegion,
@@ -55,15 +54,6 @@ from advisory.briefs.models import (
     Series,
 )
 from advisory.briefs.publication import publications_version
-from advisory.briefs.readings import (
-    JudgmentReading,
-    ScenarioReading,
-    SourceCitation,
-    TradecraftParts,
-    snapshot_readings,
-    with_history,
-)
-from advisory.briefs.selectors import BylineAuthor, recorded_changes
 from advisory.entities.graph import EgoGraph, GraphEntity, Tie, ego_graph
 from advisory.entities.models import (
     Alias,
@@ -75,6 +65,14 @@ from advisory.entities.models import (
 )
 from advisory.lib.sql import commit_without_disk_wait
 from advisory.lib.text import normalise_name
+from advisory.portal.reading import (
+    Covered,
+    Link,
+    PublicationReading,
+    reading_built,
+    reading_rendered,
+    slug_url,
+)
 
 
 def _keys(ids: frozenset[int]) -> list[str]:
@@ -102,6 +100,30 @@ def readable_condition(entitlement: Entitlement) -> Q:
         topics = entitlement.topic_ids
         covered &= Q(tag_keys__has_any_keys=_keys(topics)) if topics else Q(pk__in=[])
     return public | covered
+
+
+def _readable_sql(entitlement: Entitlement) -> tuple[str, list[Any]]:
+    """`readable_condition` compiled by the ORM into SQL on the publication table under its
+    own name, for the statements this module writes itself: the same rule, never a copy."""
+    sql, params = _readable_sql_compiled(
+        connection.vendor, entitlement.tier, entitlement.region_ids, entitlement.topic_ids
+    )
+    return sql, list(params)
+
+
+@functools.lru_cache(maxsize=1024)
+def _readable_sql_compiled(
+    vendor: str,
+    tier: int,
+    region_ids: frozenset[int] | None,
+    topic_ids: frozenset[int] | None,
+) -> tuple[str, tuple[Any, ...]]:
+    """Compiled once per process for each entitlement alike (all `readable_condition`
+    reads of one): compiling took longer than running the statements it goes into."""
+    entitlement = Entitlement(tier=AccessTier(tier), region_ids=region_ids, topic_ids=topic_ids)
+    query = Publication.objects.filter(readable_condition(entitlement)).query
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return f"({sql})", tuple(params)
 
 
 def readable_key(entitlement: Entitlement) -> str:
@@ -370,63 +392,6 @@ def home_page(user: User | AnonymousUser) -> HomePage:
 
 
 @dataclass(frozen=True)
-class Link:
-    """A named page; prints as its name, so templates written for plain names still work."""
-
-    name: str
-    url: str
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class EntityItem:
-    pk: int
-    name: str
-    kind: str
-    is_subject: bool
-    url: str
-
-
-@dataclass(frozen=True)
-class SeriesNav:
-    title: str
-    position: int
-    previous: Link | None
-    next: Link | None
-
-
-@dataclass(frozen=True)
-class PublicationReading(TradecraftParts):
-    """A live brief for `briefs/_brief_body.html`: the published revision, with links."""
-
-    title: str
-    slug: str
-    summary: str
-    kind: str
-    authors: tuple[BylineAuthor, ...]
-    regions: tuple[Link, ...]
-    tags: tuple[Link, ...]
-    word_count: int
-    reading_minutes: int
-    body_html: SafeString
-    key_judgments: tuple[JudgmentReading, ...]
-    sources: tuple[SourceCitation, ...]
-    published_at: datetime.datetime
-    updated_at: datetime.datetime | None
-    entities: tuple[EntityItem, ...]
-    series: SeriesNav | None
-    corrections: tuple[CorrectionNote, ...]
-    retraction_notice: str
-    scenarios: tuple[ScenarioReading, ...] = ()
-
-    @property
-    def authors_with_bio(self) -> tuple[BylineAuthor, ...]:
-        return tuple(author for author in self.authors if author.bio)
-
-
-@dataclass(frozen=True)
 class FollowItem:
     """Something a brief covers that the reader may follow, and whether they do."""
 
@@ -451,33 +416,6 @@ class BriefPage:
     reading_html: SafeString = field(default_factory=SafeString)
     related: list[Publication] = field(default_factory=list)
     follow_items: tuple[FollowItem, ...] = ()
-
-
-def _region_link(region: Region) -> Link:
-    return Link(region.name, reverse("portal:region-detail", args=[region.slug]))
-
-
-def _series_nav(publication: Publication) -> SeriesNav | None:
-    """The neighbours in the series, as links: which briefs anyone may know of (and see the
-    title of) does not depend on who asks, so the navigation is the same for every reader."""
-    series, position = publication.series, publication.series_position
-    if series is None or position is None:
-        return None
-    neighbours = {
-        neighbour.series_position: Link(
-            neighbour.title, reverse("portal:brief-detail", args=[neighbour.slug])
-        )
-        for neighbour in publications_for(None)
-        .filter(series=series, series_position__in=[position - 1, position + 1])
-        .filter(retracted_at__isnull=True)
-        .only("title", "slug", "series_position")
-    }
-    return SeriesNav(
-        title=series.title,
-        position=position,
-        previous=neighbours.get(position - 1),
-        next=neighbours.get(position + 1),
-    )
 
 
 def _related_ranked(
@@ -523,19 +461,33 @@ def _related_ranked(
 
 
 def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[Publication]:
-    """The related briefs ranked by `_related_ranked`, as this user may know of them.
+    """The related briefs ranked by `_related_ranked`, as this user may know of them, with
+    what a teaser of them shows and whether the user may read them (`publications_for`).
 
     Which briefs they are does not depend on the reader, so the ranking is kept in the
-    reading's memo (`brief_page`); the briefs themselves are read through `publications_for`.
+    reading's memo (`brief_page`). The statement is written out: the ORM took longer to
+    build and compile it than PostgreSQL to run it.
     """
     if not ranked:
         return []
+    own = connection.ops.quote_name(Publication._meta.db_table)
+    readable, readable_params = _readable_sql(entitlement_of(user))
     found = {
         related.pk: related
-        for related in publications_for(user)
-        .filter(pk__in=ranked, retracted_at__isnull=True)
-        .defer("body_html", "authors")
+        for related in Publication.objects.raw(
+            f"SELECT {own}.brief_id, {own}.slug, {own}.title, {own}.kind, {own}.published_at,"
+            f" CASE WHEN {readable} THEN 1 ELSE 0 END AS readable FROM {own}"
+            f" WHERE {own}.brief_id IN ({', '.join(['%s'] * len(ranked))})"
+            f" AND {own}.published_at <= %s AND {own}.retracted_at IS NULL",
+            [
+                *readable_params,
+                *ranked,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
     }
+    for related in found.values():
+        related.readable = bool(related.readable)  # type: ignore[attr-defined]
     return [found[pk] for pk in ranked if pk in found]
 
 
@@ -545,160 +497,13 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
 RELATED_RANKING_SECONDS = 600
 
 
-def _slug_url(name: str) -> Callable[[str], str]:
-    """The address of the `name` page of a slug, the URL resolver asked once rather than once
-    per link (a brief's page links a score of entities, topics and regions)."""
-    placeholder = "slug-placeholder"
-    pattern = reverse(name, args=[placeholder])
-    head, tail = pattern.split(placeholder)
-    return lambda slug: f"{head}{slug}{tail}"
-
-
-_ENTITY_KIND_LABELS = dict(EntityKind.choices)
-
-
-@dataclass(frozen=True)
-class _CoveredEntity:
-    pk: int
-    name: str
-    slug: str
-    kind: str
-    is_subject: bool
-
-    def get_kind_display(self) -> str:
-        # As the model's own display: an unknown value shows as stored.
-        return str(_ENTITY_KIND_LABELS.get(self.kind, self.kind))
-
-
-def _covered(
-    publication: Publication,
-) -> tuple[list[_CoveredEntity], list[Tag], list[Region]]:
-    """The entities the publication links (subjects first, then by name), its topics and its
-    regions and countries (by name), in one query that builds no model but the plain rows."""
-    quote = connection.ops.quote_name
-    entity_table = quote(Entity._meta.db_table)
-    tag_table = quote(Tag._meta.db_table)
-    region_table = quote(Region._meta.db_table)
-    sql = (
-        f"SELECT 0, e.id, e.name, e.slug, e.kind, pe.role"
-        f" FROM {quote(PublicationEntity._meta.db_table)} pe"
-        f" JOIN {entity_table} e ON e.id = pe.entity_id WHERE pe.publication_id = %s"
-        f" UNION ALL SELECT 1, t.id, t.name, t.slug, '', ''"
-        f" FROM {quote(PublicationTag._meta.db_table)} pt"
-        f" JOIN {tag_table} t ON t.id = pt.tag_id WHERE pt.publication_id = %s"
-        f" UNION ALL SELECT 2, r.id, r.name, r.slug, r.kind, ''"
-        f" FROM {quote(PublicationRegion._meta.db_table)} pr"
-        f" JOIN {region_table} r ON r.id = pr.region_id WHERE pr.publication_id = %s"
-        f" ORDER BY 1, 6 DESC, 3"
-    )
-    entities: list[_CoveredEntity] = []
-    tags: list[Tag] = []
-    regions: list[Region] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [publication.pk] * 3)
-        for part, pk, name, slug, kind, role in cursor.fetchall():
-            if part == 0:
-                entities.append(_CoveredEntity(pk, name, slug, kind, role == MentionRole.SUBJECT))
-            elif part == 1:
-                tags.append(Tag(pk=pk, name=name, slug=slug))
-            else:
-                regions.append(Region(pk=pk, name=name, slug=slug, kind=kind))
-    return entities, tags, regions
-
-
-# What a covered entity, topic or region is kept as in the memo, for the follow panel:
-# {"kind": "entity" | "tag" | "region", "id", "slug", "name", "label", "url"}.
-Covered = dict[str, Any]
-
 _FOLLOW_GROUPS = {"entity": "Actors and places", "tag": "Topics", "region": "Regions and countries"}
 
 
 def _reading_built(publication: Publication) -> tuple[PublicationReading, list[Covered]]:
-    """The reading of the live revision and what it covers, in four queries (five in a series).
-
-    Every row read here is digested by `_reading_fingerprint`
-    (`tests/test_reading_memo.py` holds the two to the same tables).
-    """
-    body_html, snapshot = (
-        Publication.objects.filter(pk=publication.pk)
-        .values_list("body_html", "revision__snapshot")
-        .get()
-    )
-    entities, tags, regions = _covered(publication)
-    judgments, sources, scenarios = snapshot_readings(snapshot)
-    entity_url = _slug_url("portal:entity-detail")
-    tag_url = _slug_url("portal:tag-detail")
-    region_url = _slug_url("portal:region-detail")
-    reading = PublicationReading(
-        title=publication.title,
-        slug=publication.slug,
-        summary=publication.summary,
-        kind=publication.get_kind_display(),
-        authors=tuple(
-            BylineAuthor(author.get("name", ""), author.get("bio", ""))
-            for author in publication.authors
-        ),
-        regions=tuple(Link(region.name, region_url(region.slug)) for region in regions),
-        tags=tuple(Link(tag.name, tag_url(tag.slug)) for tag in tags),
-        word_count=publication.word_count,
-        reading_minutes=publication.reading_minutes,
-        # Sanitised against an allow-list when the publication was written.
-        body_html=mark_safe(body_html),
-        key_judgments=with_history(judgments, recorded_changes([publication.pk])),
-        sources=sources,
-        scenarios=scenarios,
-        published_at=publication.published_at,
-        updated_at=publication.updated_at,
-        entities=tuple(
-            EntityItem(
-                pk=entity.pk,
-                name=entity.name,
-                kind=entity.get_kind_display(),
-                is_subject=entity.is_subject,
-                url=entity_url(entity.slug),
-            )
-            for entity in entities
-        ),
-        series=_series_nav(publication),
-        corrections=tuple(CorrectionNote.objects.filter(brief_id=publication.pk)),
-        retraction_notice="",
-    )
-    covered: list[Covered] = [
-        *(
-            {
-                "kind": "entity",
-                "id": entity.pk,
-                "slug": entity.slug,
-                "name": entity.name,
-                "label": entity.get_kind_display(),
-                "url": entity_url(entity.slug),
-            }
-            for entity in entities
-        ),
-        *(
-            {
-                "kind": "tag",
-                "id": tag.pk,
-                "slug": tag.slug,
-                "name": tag.name,
-                "label": "Topic",
-                "url": tag_url(tag.slug),
-            }
-            for tag in tags
-        ),
-        *(
-            {
-                "kind": "region",
-                "id": region.pk,
-                "slug": region.slug,
-                "name": region.name,
-                "label": region.get_kind_display(),
-                "url": region_url(region.slug),
-            }
-            for region in regions
-        ),
-    ]
-    return reading, covered
+    """The reading of the live revision and what it covers (`reading.reading_built`), its
+    series' neighbours among the briefs anyone may know of."""
+    return reading_built(publication, known=publications_for(None))
 
 
 def publication_reading(publication: Publication) -> PublicationReading:
@@ -712,7 +517,7 @@ def publication_reading(publication: Publication) -> PublicationReading:
 # scales. A deploy changing any of them rebuilds every memo as it is next read.
 _READING_TEMPLATES = ("briefs/_brief_body.html", "briefs/_likelihood.html")
 _READING_MODULES = (
-    __name__,
+    "advisory.portal.reading",
     "advisory.briefs.readings",
     "advisory.briefs.scales",
     "advisory.briefs.models",
@@ -866,7 +671,7 @@ def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.d
     its reading is older than is rebuilt at the next read (the fingerprint is read first)."""
     reading, covered = _reading_built(publication)
     memo = _Memo(
-        html=render_to_string("briefs/_brief_body.html", {"brief": reading}),
+        html=reading_rendered(reading),
         covered=covered,
         related_ids=_related_ranked(
             publication,
@@ -903,15 +708,14 @@ def _memo_upserted(
 
 
 def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
-    """The memo read with the publication (`brief_page`), rebuilt if what it shows has
-    changed, its related briefs ranked again if the ranking is older than allowed."""
+    """The memo read with the publication (`_publication_with_memo`), rebuilt if what it
+    shows has changed, its related briefs ranked again if the ranking is older than allowed."""
     fingerprint: str = publication.reading_fingerprint  # type: ignore[attr-defined]
     if publication.memo_fingerprint != fingerprint:  # type: ignore[attr-defined]
         return _memo_written(publication, fingerprint=fingerprint, now=now)
-    covered: list[Covered] = publication.memo_covered  # type: ignore[attr-defined]
-    related_ids: list[int] = publication.memo_related_ids  # type: ignore[attr-defined]
-    ranked_at: datetime.datetime = publication.memo_related_ranked_at  # type: ignore[attr-defined]
-    if ranked_at <= now - datetime.timedelta(seconds=RELATED_RANKING_SECONDS):
+    covered: list[Covered] = _json_column(publication.memo_covered)  # type: ignore[attr-defined]
+    related_ids: list[int] = _json_column(publication.memo_related_ids)  # type: ignore[attr-defined]
+    if publication.memo_related_due:  # type: ignore[attr-defined]
         related_ids = _related_ranked(
             publication,
             entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
@@ -924,6 +728,12 @@ def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
     # Rendered from a publication sanitised when it was written, by the project's templates.
     html = mark_safe(publication.memo_html)  # type: ignore[attr-defined]
     return _Memo(html=html, covered=covered, related_ids=related_ids)
+
+
+def _json_column(value: Any) -> Any:
+    """A JSON value read by a statement of our own: text from SQLite and for PostgreSQL's
+    jsonb (as Django has psycopg load it), already decoded for PostgreSQL's json."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def reading_memo_build(publication_id: int) -> bool:
@@ -943,42 +753,89 @@ def reading_memo_build(publication_id: int) -> bool:
     return True
 
 
+# The publication's columns a brief's page reads: all but the body, which the memo renders.
+_PAGE_COLUMNS = tuple(
+    field.column
+    for field in Publication._meta.concrete_fields
+    if field.column is not None and field.attname != "body_html"
+)
+
+
+def _publication_with_memo(
+    entitlement: Entitlement, slug: str, now: datetime.datetime
+) -> Publication | None:
+    """The publication with that slug if the entitlement may know of it (`publications_for`),
+    annotated: `readable`; for a readable, unretracted one its memo's rendering and the
+    fingerprint of what the memo would show now (`_reading_fingerprint`); the memo's
+    fingerprint, covered items and related briefs, and whether they are due to be ranked
+    again; for any other, its regions' names and slugs (`region_rows`), by name.
+
+    One statement, written out: the ORM took longer to build and compile it than PostgreSQL
+    to run it. The entitlement's rule is still the ORM's (`_readable_sql`).
+    """
+    quote = connection.ops.quote_name
+    own = quote(Publication._meta.db_table)
+    readable, readable_params = _readable_sql(entitlement)
+    opened = f"{readable} AND {own}.retracted_at IS NULL"
+    fingerprint = _reading_fingerprint(now)
+    regions = _rows_digested(
+        "r.name, r.slug",
+        f"{quote(PublicationRegion._meta.db_table)} x"
+        f" JOIN {quote(Region._meta.db_table)} r ON r.id = x.region_id"
+        f" WHERE x.publication_id = {own}.brief_id",
+        "r.name, r.id",
+    )
+    columns = ", ".join(f"{own}.{quote(column)}" for column in _PAGE_COLUMNS)
+    sql = (
+        f"SELECT {columns}, CASE WHEN {readable} THEN 1 ELSE 0 END AS readable,"
+        # Neither is computed nor read for a page that will not show the reading.
+        f" CASE WHEN {opened} THEN {fingerprint.sql} END AS reading_fingerprint,"
+        f" CASE WHEN {opened} THEN m.html END AS memo_html,"
+        f" m.fingerprint AS memo_fingerprint, m.covered AS memo_covered,"
+        f" m.related_ids AS memo_related_ids, m.related_ranked_at <= %s AS memo_related_due,"
+        f" CASE WHEN {opened} THEN NULL ELSE {regions} END AS region_rows"
+        f" FROM {own} LEFT JOIN {quote(ReadingMemo._meta.db_table)} m"
+        f" ON m.publication_id = {own}.brief_id"
+        f" WHERE {own}.slug = %s AND {own}.published_at <= %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        *readable_params,
+        *readable_params,
+        *fingerprint.params,
+        *readable_params,
+        adapt(now - datetime.timedelta(seconds=RELATED_RANKING_SECONDS)),
+        *readable_params,
+        slug,
+        adapt(now),
+    ]
+    publication = next(iter(Publication.objects.raw(sql, params)), None)
+    if publication is not None:
+        publication.readable = bool(publication.readable)  # type: ignore[attr-defined]
+    return publication
+
+
 def brief_page(user: User | AnonymousUser, slug: str) -> BriefPage | None:
     """The brief with that slug as this user may see it, or None if they may not know of it.
 
     The reading comes from the live revision the publication was copied from, never from the
     brief's current draft. Whether the user may read it, and whether it is retracted, is read
-    afresh every time, in the query that also reads the publication's memo and computes the
-    fingerprint of what it shows; only a readable, unretracted brief's memo is used, and only
-    if its fingerprint is the one computed now (else it is rebuilt here).
+    afresh every time, in the statement that also reads the publication's memo and computes
+    the fingerprint of what it shows; only a readable, unretracted brief's memo is used, and
+    only if its fingerprint is the one computed now (else it is rebuilt here).
     """
     now = timezone.now()
-    opened = Q(readable=True, retracted_at__isnull=True)
-    publication = (
-        publications_for(user)
-        .select_related("series")
-        .defer("body_html")
-        .annotate(
-            # Neither is computed nor read for a page that will not show the reading.
-            reading_fingerprint=Case(When(opened, then=_reading_fingerprint(now))),
-            memo_html=Case(When(opened, then=F("reading_memo__html"))),
-            memo_fingerprint=F("reading_memo__fingerprint"),
-            memo_covered=F("reading_memo__covered"),
-            memo_related_ids=F("reading_memo__related_ids"),
-            memo_related_ranked_at=F("reading_memo__related_ranked_at"),
-        )
-        .filter(slug=slug)
-        .first()
-    )
+    publication = _publication_with_memo(entitlement_of(user), slug, now)
     if publication is None:
         return None
-    readable = bool(publication.readable)  # type: ignore[attr-defined]
+    readable: bool = publication.readable  # type: ignore[attr-defined]
     if not readable or publication.retracted_at is not None:
-        regions = publication.regions.order_by("name")
+        region_url = slug_url("portal:region-detail")
+        regions = _json_column(publication.region_rows) or []  # type: ignore[attr-defined]
         return BriefPage(
             publication=publication,
             readable=readable,
-            regions=tuple(_region_link(region) for region in regions),
+            regions=tuple(Link(name, region_url(region_slug)) for name, region_slug in regions),
         )
     memo = _memo_of(publication, now)
     follows = follow_targets_of(user)
