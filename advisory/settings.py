@@ -99,6 +99,11 @@ DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'ad
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements of our own run through `lib.sql.statement_cursor` are prepared once they
+    # have run this often on a connection (Django leaves psycopg's preparing off, for
+    # connection poolers in transaction mode; Advisory connects to PostgreSQL directly).
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and Celery worker share the file: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {

@@ -796,6 +796,36 @@ def test_a_signed_in_readers_kept_page_runs_one_query(
         assert client.get(url).status_code == 200
 
 
+def test_a_brief_pages_own_statements_are_planned_once_per_connection() -> None:
+    """The user's, the page's and the related briefs' statements are prepared once they have
+    run a few times (`lib.sql.statement_cursor`): PostgreSQL took longer to plan them than to
+    run them. Values bound by the server must have types it can tell, or they fail here."""
+    entity = EntityFactory()
+    briefs = [
+        published_brief(title=f"Brief {n}", mentioned=[entity], access_tier=AccessTier.PUBLIC)
+        for n in range(7)
+    ]
+    client = Client()
+    client.force_login(client_reader())
+    for brief in briefs:
+        page = client.get(reverse("portal:brief-detail", args=[brief.slug]))
+        assert page.status_code == 200
+        assert "Brief" in page.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = dict(cursor.fetchall())
+    statements = {
+        "page": [runs for statement, runs in prepared.items() if "memo_html" in statement],
+        "related": [
+            runs
+            for statement, runs in prepared.items()
+            if "retracted_at IS NULL" in statement and "memo_html" not in statement
+        ],
+        "user": [runs for statement, runs in prepared.items() if "accounts_follow" in statement],
+    }
+    assert all(runs and max(runs) >= 2 for runs in statements.values()), statements
+
+
 def test_a_request_reads_the_publications_version_once_and_sees_its_own_change(
     django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[object]],
 ) -> None:

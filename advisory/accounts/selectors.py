@@ -25,7 +25,7 @@ from advisory.accounts.models import (
     User,
 )
 from advisory.entities.models import Region
-from advisory.lib.sql import column_in
+from advisory.lib.sql import column_in, statement_cursor
 
 
 def membership_refusal(
@@ -187,7 +187,7 @@ def user_with_entitlement(user_id: int) -> User | None:
     starts with one round trip to the database instead of two. None if there is no such user.
     """
     sql, user_attnames, attnames = _entitlement_sql(connection.vendor, with_user=True)
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:

@@ -1,9 +1,16 @@
 """Raw SQL that runs on PostgreSQL (production) and SQLite (the demo) alike."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, Model
+from django.db.models.sql import Query
+
+M = TypeVar("M", bound=Model)
 
 
 def id_array(values: Iterable[object]) -> str:
@@ -33,3 +40,50 @@ def commit_without_disk_wait() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         yield
+
+
+@contextmanager
+def statement_cursor() -> Iterator[CursorWrapper]:
+    """A cursor for a statement written out in full that runs again and again, its values
+    bound by the server on PostgreSQL: psycopg then prepares it once it has run
+    `prepare_threshold` times on the connection (settings), and PostgreSQL plans it once per
+    connection instead of at every run, which was most of a page statement's cost. Django's
+    own cursors merge the values into the text, which no statement can be prepared from.
+    Values whose type PostgreSQL cannot tell from their place need a CAST in the statement.
+    Elsewhere, the usual cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    # Typed as Any: django-stubs give Django's psycopg cursor classes no constructor.
+    bound: Any = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    # Logged as Django's own cursors are, so tests count its queries.
+    wrapped = (
+        connection.make_debug_cursor(bound)
+        if connection.queries_logged
+        else connection.make_cursor(bound)
+    )
+    with wrapped as cursor:
+        yield cursor
+
+
+def models_from_rows(
+    model: type[M], rows: Iterable[Sequence[Any]], *, fields: Sequence[Field], extra: Sequence[str]
+) -> list[M]:
+    """Models from the rows of a statement written out: its first columns are `fields`,
+    converted as the ORM converts them (JSON decoded, SQLite's dates made aware); each
+    further column is set on the model under its name in `extra`, as read."""
+    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
+    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in fields])
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    attnames = [field.attname for field in fields]
+    width = len(fields)
+    models = []
+    for row in rows:
+        instance = model.from_db(connection.alias, attnames, row[:width])
+        for name, value in zip(extra, row[width:], strict=True):
+            setattr(instance, name, value)
+        models.append(instance)
+    return models

@@ -63,7 +63,7 @@ from advisory.entities.models import (
     Region,
     Relationship,
 )
-from advisory.lib.sql import commit_without_disk_wait
+from advisory.lib.sql import commit_without_disk_wait, models_from_rows, statement_cursor
 from advisory.lib.text import normalise_name
 from advisory.portal.reading import (
     Covered,
@@ -460,23 +460,27 @@ def _related_ranked(
         return [row[0] for row in cursor.fetchall()]
 
 
+# What a related brief's teaser shows of it.
+_RELATED_FIELDS = ("brief", "slug", "title", "kind", "published_at")
+
+
 def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[Publication]:
     """The related briefs ranked by `_related_ranked`, as this user may know of them, with
     what a teaser of them shows and whether the user may read them (`publications_for`).
 
     Which briefs they are does not depend on the reader, so the ranking is kept in the
     reading's memo (`brief_page`). The statement is written out: the ORM took longer to
-    build and compile it than PostgreSQL to run it.
+    build and compile it than PostgreSQL to run it, and it is prepared (`statement_cursor`).
     """
     if not ranked:
         return []
     own = connection.ops.quote_name(Publication._meta.db_table)
     readable, readable_params = _readable_sql(entitlement_of(user))
-    found = {
-        related.pk: related
-        for related in Publication.objects.raw(
-            f"SELECT {own}.brief_id, {own}.slug, {own}.title, {own}.kind, {own}.published_at,"
-            f" CASE WHEN {readable} THEN 1 ELSE 0 END AS readable FROM {own}"
+    fields = [field for field in Publication._meta.concrete_fields if field.name in _RELATED_FIELDS]
+    columns = ", ".join(f"{own}.{connection.ops.quote_name(str(field.column))}" for field in fields)
+    with statement_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, CASE WHEN {readable} THEN 1 ELSE 0 END FROM {own}"
             f" WHERE {own}.brief_id IN ({', '.join(['%s'] * len(ranked))})"
             f" AND {own}.published_at <= %s AND {own}.retracted_at IS NULL",
             [
@@ -485,6 +489,10 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
                 connection.ops.adapt_datetimefield_value(timezone.now()),
             ],
         )
+        rows = cursor.fetchall()
+    found = {
+        related.pk: related
+        for related in models_from_rows(Publication, rows, fields=fields, extra=["readable"])
     }
     for related in found.values():
         related.readable = bool(related.readable)  # type: ignore[attr-defined]
@@ -568,7 +576,7 @@ def _reading_fingerprint_sql(vendor: str) -> str:
     own = quote(Publication._meta.db_table)
     digested = [
         # The code and templates, and the links' script prefix (a parameter).
-        "%s",
+        "CAST(%s AS TEXT)",
         # The publication's own row. Everything else the reading shows of it (body, snapshot:
         # judgments, sources, scenarios; authors) is written only by `publication_write`,
         # which always sets a new revision and `visible_at`; a retracted publication's memo is
@@ -754,10 +762,18 @@ def reading_memo_build(publication_id: int) -> bool:
 
 
 # The publication's columns a brief's page reads: all but the body, which the memo renders.
-_PAGE_COLUMNS = tuple(
-    field.column
-    for field in Publication._meta.concrete_fields
-    if field.column is not None and field.attname != "body_html"
+_PAGE_FIELDS = tuple(
+    field for field in Publication._meta.concrete_fields if field.attname != "body_html"
+)
+_PAGE_EXTRA = (
+    "readable",
+    "reading_fingerprint",
+    "memo_html",
+    "memo_fingerprint",
+    "memo_covered",
+    "memo_related_ids",
+    "memo_related_due",
+    "region_rows",
 )
 
 
@@ -770,8 +786,9 @@ def _publication_with_memo(
     fingerprint, covered items and related briefs, and whether they are due to be ranked
     again; for any other, its regions' names and slugs (`region_rows`), by name.
 
-    One statement, written out: the ORM took longer to build and compile it than PostgreSQL
-    to run it. The entitlement's rule is still the ORM's (`_readable_sql`).
+    One statement, written out and prepared (`statement_cursor`): the ORM took longer to
+    build and compile it than PostgreSQL to run it, and PostgreSQL longer to plan it than to
+    run it. The entitlement's rule is still the ORM's (`_readable_sql`).
     """
     quote = connection.ops.quote_name
     own = quote(Publication._meta.db_table)
@@ -785,7 +802,7 @@ def _publication_with_memo(
         f" WHERE x.publication_id = {own}.brief_id",
         "r.name, r.id",
     )
-    columns = ", ".join(f"{own}.{quote(column)}" for column in _PAGE_COLUMNS)
+    columns = ", ".join(f"{own}.{quote(str(field.column))}" for field in _PAGE_FIELDS)
     sql = (
         f"SELECT {columns}, CASE WHEN {readable} THEN 1 ELSE 0 END AS readable,"
         # Neither is computed nor read for a page that will not show the reading.
@@ -809,7 +826,11 @@ def _publication_with_memo(
         slug,
         adapt(now),
     ]
-    publication = next(iter(Publication.objects.raw(sql, params)), None)
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = models_from_rows(Publication, rows, fields=_PAGE_FIELDS, extra=_PAGE_EXTRA)
+    publication = found[0] if found else None
     if publication is not None:
         publication.readable = bool(publication.readable)  # type: ignore[attr-defined]
     return publication
