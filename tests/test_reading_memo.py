@@ -231,6 +231,27 @@ def test_the_related_ranking_is_reused_for_its_time_then_ranked_again() -> None:
     assert ReadingMemo.objects.get(publication_id=brief.pk).related_ranked_at > ranked_long_ago
 
 
+def test_publishing_a_brief_ranks_again_the_memos_of_the_briefs_sharing_with_it(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[list[object]]],
+) -> None:
+    shared, topic = EntityFactory(name="Shared Actor"), "grain-corridor"
+    by_entity = published_brief(title="Main", subjects=[shared])
+    by_topic = published_brief(title="On topic", tags=[topic])
+    elsewhere = published_brief(title="Elsewhere", subjects=[EntityFactory()])
+    for brief in (by_entity, by_topic, elsewhere):
+        assert "Later relative" not in _page(brief)
+    untouched = ReadingMemo.objects.get(publication_id=elsewhere.pk).related_ranked_at
+    with django_capture_on_commit_callbacks(execute=True):
+        later = published_brief(title="Later relative", mentioned=[shared], tags=[topic])
+    memos = ReadingMemo.objects.in_bulk([by_entity.pk, by_topic.pk, elsewhere.pk])
+    assert memos[by_entity.pk].related_ids == [later.pk]
+    assert memos[by_topic.pk].related_ids == [later.pk]
+    assert memos[elsewhere.pk].related_ranked_at == untouched
+    # Shown by the next first visit, which ranks nothing itself.
+    assert "Later relative" in _page(by_entity) and "Later relative" in _page(by_topic)
+    assert "Later relative" not in _page(elsewhere)
+
+
 def test_a_memo_is_never_shown_to_whom_may_not_read_the_brief_nor_once_it_is_retracted() -> None:
     editor = staff_user(Role.EDITOR, username="editor")
     brief = published_brief(title="Premium", body="A secret paragraph.", access_tier=2)

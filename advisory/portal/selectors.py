@@ -418,9 +418,7 @@ class BriefPage:
     follow_items: tuple[FollowItem, ...] = ()
 
 
-def _related_ranked(
-    publication: Publication, *, entity_ids: list[int], tag_ids: list[int]
-) -> list[int]:
+def _related_ranked(publication_id: int, covered: list[Covered]) -> list[int]:
     """The ids of the briefs sharing most entities and tags with this one (an entity counts
     double), best first, newest first within a score; the same whoever reads.
 
@@ -428,6 +426,8 @@ def _related_ranked(
     the best `_RELATED_CANDIDATES` are joined to their publications to be dated: among briefs
     tied at that cut-off, the later written is kept rather than the later published.
     """
+    entity_ids = [item["id"] for item in covered if item["kind"] == "entity"]
+    tag_ids = [item["id"] for item in covered if item["kind"] == "tag"]
     quote = connection.ops.quote_name
     parts: list[str] = []
     params: list[Any] = []
@@ -454,7 +454,7 @@ def _related_ranked(
         f" WHERE p.retracted_at IS NULL AND p.published_at <= %s"
         f" ORDER BY scores.shared DESC, p.published_at DESC, p.brief_id DESC LIMIT {RELATED_LIMIT}"
     )
-    params += [publication.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
+    params += [publication_id, connection.ops.adapt_datetimefield_value(timezone.now())]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -499,10 +499,11 @@ def publications_related(user: User | AnonymousUser, ranked: list[int]) -> list[
     return [found[pk] for pk in ranked if pk in found]
 
 
-# How long a memo's ranking of related briefs is used before it is ranked again: this bounds
-# how late a related brief published meanwhile shows on the page (the rest of the memo is
-# rebuilt as soon as what it shows changes: `_reading_fingerprint`).
-RELATED_RANKING_SECONDS = 600
+# How long a memo's ranking of related briefs is used before its page ranks it again. Publishing
+# a brief ranks again the memos it may join at once (`related_rankings_renew`); this bounds
+# only how late other changes show, such as an entity merged into another. The rest of the
+# memo is rebuilt as soon as what it shows changes (`_reading_fingerprint`).
+RELATED_RANKING_SECONDS = 24 * 60 * 60
 
 
 _FOLLOW_GROUPS = {"entity": "Actors and places", "tag": "Topics", "region": "Regions and countries"}
@@ -681,11 +682,7 @@ def _memo_written(publication: Publication, *, fingerprint: str, now: datetime.d
     memo = _Memo(
         html=reading_rendered(reading),
         covered=covered,
-        related_ids=_related_ranked(
-            publication,
-            entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
-            tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
-        ),
+        related_ids=_related_ranked(publication.pk, covered),
     )
     # Archived while the page was being made: the reader is shown what was read, and no memo
     # is kept for a publication that is gone.
@@ -724,11 +721,7 @@ def _memo_of(publication: Publication, now: datetime.datetime) -> _Memo:
     covered: list[Covered] = _json_column(publication.memo_covered)  # type: ignore[attr-defined]
     related_ids: list[int] = _json_column(publication.memo_related_ids)  # type: ignore[attr-defined]
     if publication.memo_related_due:  # type: ignore[attr-defined]
-        related_ids = _related_ranked(
-            publication,
-            entity_ids=[item["id"] for item in covered if item["kind"] == "entity"],
-            tag_ids=[item["id"] for item in covered if item["kind"] == "tag"],
-        )
+        related_ids = _related_ranked(publication.pk, covered)
         with commit_without_disk_wait():
             ReadingMemo.objects.filter(pk=publication.pk).update(
                 related_ids=related_ids, related_ranked_at=now
@@ -759,6 +752,39 @@ def reading_memo_build(publication_id: int) -> bool:
         return False
     _memo_written(publication, fingerprint=publication.reading_fingerprint, now=now)
     return True
+
+
+# Memos written in one statement when rankings are renewed.
+RELATED_RENEW_BATCH = 500
+
+
+def related_rankings_renew(publication_id: int) -> int:
+    """Rank again the related briefs of every memo whose brief shares an entity or a topic
+    with this publication, just published or updated (`portal.tasks.build_reading_memo`):
+    theirs are the only rankings it may enter, leave or move in. How many were ranked."""
+    sharing = set(
+        PublicationEntity.objects.filter(
+            entity__in=PublicationEntity.objects.filter(publication_id=publication_id).values(
+                "entity"
+            )
+        ).values_list("publication_id", flat=True)
+    )
+    sharing |= set(
+        PublicationTag.objects.filter(
+            tag__in=PublicationTag.objects.filter(publication_id=publication_id).values("tag")
+        ).values_list("publication_id", flat=True)
+    )
+    sharing.discard(publication_id)
+    memos = list(ReadingMemo.objects.filter(publication_id__in=sharing).only("covered"))
+    now = timezone.now()
+    for memo in memos:
+        memo.related_ids = _related_ranked(memo.publication_id, memo.covered)
+        memo.related_ranked_at = now
+    with commit_without_disk_wait():
+        ReadingMemo.objects.bulk_update(
+            memos, ["related_ids", "related_ranked_at"], batch_size=RELATED_RENEW_BATCH
+        )
+    return len(memos)
 
 
 # The publication's columns a brief's page reads: all but the body, which the memo renders.
