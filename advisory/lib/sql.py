@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.sql import Query
 
@@ -58,14 +58,23 @@ def statement_cursor() -> Iterator[CursorWrapper]:
     connection.ensure_connection()
     # Typed as Any: django-stubs give Django's psycopg cursor classes no constructor.
     bound: Any = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
-    # Logged as Django's own cursors are, so tests count its queries.
     wrapped = (
-        connection.make_debug_cursor(bound)
+        _StatementDebugCursor(bound, connection)
         if connection.queries_logged
         else connection.make_cursor(bound)
     )
     with wrapped as cursor:
         yield cursor
+
+
+class _StatementDebugCursor(CursorDebugWrapper):
+    """Logs a statement with its values in place, as Django's own cursors do (so tests count
+    and show it, and the benchmark can EXPLAIN it): psycopg keeps no such text for a
+    statement whose values the server binds."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def models_from_rows(

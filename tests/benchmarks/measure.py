@@ -188,10 +188,6 @@ def explain(sql: str) -> str:
     """PostgreSQL's plan of a query, with what it cost when run."""
     if not sql.lstrip().upper().startswith("SELECT"):
         return ""
-    if "$1" in sql:
-        return (
-            "-- no plan: the statement's values are bound by the server (lib.sql.statement_cursor)"
-        )
     try:
         return _plan(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
     except DatabaseError as error:
