@@ -2,7 +2,8 @@
 
 The rest of the suite runs on PostgreSQL, so SQL that only PostgreSQL understands would pass
 it and still break the demo (it once did: the digest's claim used `SET LOCAL`). Here the demo
-is migrated and loaded from scratch, a digest run and a retraction's notices are sent through
+is migrated and loaded from scratch, a brief's page is read (its statements are written out,
+`portal.selectors.brief_page`), a digest run and a retraction's notices are sent through
 the same services the workers call, and the mail they write under var/mail is read back.
 No worker runs, so the tasks the services queue stay in the outbox.
 """
@@ -56,6 +57,44 @@ print(json.dumps({
 """
 
 
+# A brief's page on SQLite, as a reader who may read it and as a visitor, after the task
+# publishing queues has kept its reading and ranked its neighbours' related briefs.
+_READ_SCRIPT = """
+import json
+from django.test import Client
+from django.test.utils import setup_test_environment
+from advisory.accounts.models import AccessTier, User
+from advisory.briefs.models import ReadingMemo
+from advisory.portal.selectors import publications_readable
+from advisory.portal.tasks import build_reading_memo
+
+setup_test_environment()
+reader = User.objects.get(username="reader")
+brief = (
+    publications_readable(reader)
+    .filter(retracted_at__isnull=True, access_tier__gt=AccessTier.PUBLIC)
+    .exclude(regions=None)
+    .order_by("pk")
+    .first()
+)
+built = build_reading_memo(brief.pk)
+memo = ReadingMemo.objects.get(publication_id=brief.pk)
+signed_in = Client()
+signed_in.force_login(reader)
+read = signed_in.get(f"/briefs/{brief.slug}/")
+teaser = Client().get(f"/briefs/{brief.slug}/")
+region = brief.regions.order_by("name").first().name
+print(json.dumps({
+    "built": built,
+    "related": len(memo.related_ids),
+    "statuses": [read.status_code, teaser.status_code],
+    "reading_shown": memo.html in read.content.decode(),
+    "reading_withheld": memo.html not in teaser.content.decode(),
+    "region_shown": [region in read.content.decode(), region in teaser.content.decode()],
+}))
+"""
+
+
 def _demo_environment(var_dir: Path) -> dict[str, str]:
     environment = {
         name: value
@@ -91,8 +130,21 @@ def demo_sent(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     _manage(environment, "migrate", "--noinput", "-v0")
     _manage(environment, "load_demo")
     assert (var_dir / "advisory.sqlite3").exists(), "the demo did not make its SQLite database"
+    _manage(environment, "collectstatic", "--noinput", "-v0")
+    read = _manage(environment, "shell", "-c", _READ_SCRIPT)
     output = _manage(environment, "shell", "-c", _SEND_SCRIPT)
-    return json.loads(output.strip().splitlines()[-1]), var_dir / "mail"
+    outcome = json.loads(output.strip().splitlines()[-1])
+    return outcome | {"read": json.loads(read.strip().splitlines()[-1])}, var_dir / "mail"
+
+
+def test_the_demo_shows_a_brief_from_its_memo_on_sqlite(
+    demo_sent: tuple[dict[str, Any], Path],
+) -> None:
+    read = demo_sent[0]["read"]
+    assert read["built"] and read["related"] >= 1, read
+    assert read["statuses"] == [200, 200]
+    assert read["reading_shown"] and read["reading_withheld"]
+    assert read["region_shown"] == [True, True]
 
 
 def _messages(mail_dir: Path) -> list[email.message.EmailMessage]:
