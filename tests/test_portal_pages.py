@@ -3,6 +3,7 @@ region pages, and following. Every page goes through `publications_for`; a reade
 read a brief sees its teaser and a way in, never its text."""
 
 import datetime
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,8 +16,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.test.utils import CaptureQueriesContext, override_script_prefix
+from django.urls import resolve, reverse
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -934,3 +935,42 @@ def test_the_brief_page_tags_write_what_their_templates_wrote(who: str) -> None:
         for template, tag in pairs:
             assert engine.from_string(tag).render(empty) == ""
             assert engine.from_string(template.read_text()).render(empty) == ""
+
+
+# `base.html` until 7 December 2026, when `kept_url` and `kept_static` replaced Django's
+# `{% url %}` and `{% static %}` in it.
+BASE_TEMPLATE = Path(__file__).parent / "data" / "base_template_until_7_december_2026.html"
+
+
+@pytest.mark.parametrize("who", ["visitor", "reader", "staff"])
+def test_the_base_template_writes_what_it_wrote_with_djangos_tags(who: str) -> None:
+    user = {
+        "visitor": AnonymousUser,
+        "reader": lambda: client_reader(first_name="Tom's", last_name="<b>&"),
+        "staff": lambda: staff_user(Role.EDITOR),
+    }[who]()
+    engine = engines["django"]
+    old = engine.from_string(BASE_TEMPLATE.read_text())
+    new = engine.get_template("base.html")
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    paths = (
+        "/",
+        "/briefs/?q=<oil>&x='1'",
+        "/digests/",
+        "/digests/subscribe/",
+        "/account/",
+        "/admin/",
+    )
+    written = set()
+    # Addresses are kept per script prefix: the page is the same under another and back.
+    for prefix in ("/", "/advisory/", "/"):
+        with override_script_prefix(prefix):
+            for path in paths:
+                request = RequestFactory().get(path)
+                request.user = user
+                request.resolver_match = resolve(request.path_info)
+                page = token.sub("", new.render({}, request))
+                assert page == token.sub("", old.render({}, request))
+                written.add(page)
+    assert any('href="/advisory/briefs/"' in page for page in written)
+    assert sum('aria-current="page"' in page for page in written) >= 2

@@ -1,16 +1,22 @@
 """Template tags of the portal's pages."""
 
 import datetime
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
+from django.core.files.storage import Storage, storages
+from django.template.base import FilterExpression
+from django.template.defaulttags import url as url_tag
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 
 from advisory.briefs.models import Publication
 from advisory.portal.selectors import FollowItem
@@ -24,6 +30,76 @@ def _once(context: template.Context, name: str, make: Callable[[], str]) -> str:
     if kept is None:
         kept = context.render_context[name] = make()
     return kept
+
+
+# --- The addresses every page shows ------------------------------------------------------------
+#
+# `base.html` names a dozen addresses and static files on every page, and reversing them took
+# more than half the time the base template took to render: the tags below keep each per
+# process, by all that `{% url %}` and `{% static %}` read to make it. `tests/test_portal_pages.py`
+# holds `base.html` to what it wrote with Django's tags, character for character.
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(view_name: str, current_app: str | None, made_with: tuple[object, ...]) -> str:
+    """`reverse(view_name)`, kept by the rest of what it depends on and reads itself
+    (`made_with`): the URLconf's resolver (a new one when the URLs change), the script prefix
+    and the language."""
+    return reverse(view_name, current_app=current_app)
+
+
+class _KeptURLNode(template.Node):
+    def __init__(self, view_name: FilterExpression, asvar: str | None) -> None:
+        self.view_name = view_name
+        self.asvar = asvar
+
+    def render(self, context: template.Context) -> str:
+        # What `URLNode.render` does, reversing through `_reversed`.
+        view_name = self.view_name.resolve(context)
+        try:
+            current_app = context.request.current_app  # type: ignore[attr-defined]
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace  # type: ignore[attr-defined]
+            except AttributeError:
+                current_app = None
+        made_with = (get_resolver(get_urlconf()), get_script_prefix(), get_language())
+        url = ""
+        try:
+            url = _reversed(view_name, current_app, made_with)
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def kept_url(parser: template.base.Parser, token: template.base.Token) -> _KeptURLNode:
+    """`{% url %}` for an address without arguments, `as` a variable or not, as `{% url %}`
+    writes it but reversed once per process (`_reversed`)."""
+    node = url_tag(parser, token)
+    if node.args or node.kwargs:
+        raise template.TemplateSyntaxError("kept_url takes the name of an address only.")
+    return _KeptURLNode(node.view_name, node.asvar)
+
+
+@functools.lru_cache(maxsize=256)
+def _static_url(storage: Storage, debug: bool, path: str) -> str:
+    """The static file's address as the storage gives it: a storage is made anew when its
+    settings change, and a manifest's reads `DEBUG` on every call."""
+    return storage.url(path)
+
+
+@register.simple_tag
+def kept_static(path: str) -> str:
+    """`{% static %}` (with `django.contrib.staticfiles`), kept per process (`_static_url`)."""
+    return _static_url(storages[STATICFILES_STORAGE_ALIAS], settings.DEBUG, path)
+
+
+# --- Following ---------------------------------------------------------------------------------
 
 
 def _login_url() -> str:
