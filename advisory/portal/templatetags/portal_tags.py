@@ -34,18 +34,31 @@ def _once(context: template.Context, name: str, make: Callable[[], str]) -> str:
 
 # --- The addresses every page shows ------------------------------------------------------------
 #
-# `base.html` names a dozen addresses and static files on every page, and reversing them took
-# more than half the time the base template took to render: the tags below keep each per
-# process, by all that `{% url %}` and `{% static %}` read to make it. `tests/test_portal_pages.py`
-# holds `base.html` to what it wrote with Django's tags, character for character.
+# `base.html` names a dozen addresses and static files on every page, and looking them up took
+# over two thirds of the time the base template took to render: the tags below keep each per
+# process, by all that `{% url %}` and `{% static %}` read to make it, and so do the portal's
+# tags for the addresses they share (`_kept_reverse`). `tests/test_portal_pages.py` holds
+# `base.html` to what it wrote with Django's tags, character for character.
 
 
 @functools.lru_cache(maxsize=256)
-def _reversed(view_name: str, current_app: str | None, made_with: tuple[object, ...]) -> str:
-    """`reverse(view_name)`, kept by the rest of what it depends on and reads itself
-    (`made_with`): the URLconf's resolver (a new one when the URLs change), the script prefix
-    and the language."""
-    return reverse(view_name, current_app=current_app)
+def _reversed(
+    view_name: str, args: tuple[str, ...], current_app: str | None, made_with: tuple[object, ...]
+) -> str:
+    """`reverse(view_name, args)`, kept by the rest of what it depends on and reads itself
+    (`made_with`, from `_made_with`)."""
+    return reverse(view_name, args=args, current_app=current_app)
+
+
+def _made_with() -> tuple[object, ...]:
+    """The URLconf's resolver (a new one when the URLs change), the script prefix and the
+    language."""
+    return (get_resolver(get_urlconf()), get_script_prefix(), get_language())
+
+
+def _kept_reverse(view_name: str, *args: str) -> str:
+    """`reverse(view_name, args=args)`, for addresses the same on every page."""
+    return _reversed(view_name, args, None, _made_with())
 
 
 class _KeptURLNode(template.Node):
@@ -63,10 +76,9 @@ class _KeptURLNode(template.Node):
                 current_app = context.request.resolver_match.namespace  # type: ignore[attr-defined]
             except AttributeError:
                 current_app = None
-        made_with = (get_resolver(get_urlconf()), get_script_prefix(), get_language())
         url = ""
         try:
-            url = _reversed(view_name, current_app, made_with)
+            url = _reversed(view_name, (), current_app, _made_with())
         except NoReverseMatch:
             if self.asvar is None:
                 raise
@@ -104,9 +116,9 @@ def kept_static(path: str) -> str:
 
 def _login_url() -> str:
     try:
-        return reverse("accounts:login")
+        return _kept_reverse("accounts:login")
     except NoReverseMatch:
-        return reverse("admin:login")
+        return _kept_reverse("admin:login")
 
 
 @register.simple_tag(takes_context=True)
@@ -175,7 +187,7 @@ def _sign_in_href(context: template.Context) -> str:
 
 
 def _form_head(context: template.Context) -> str:
-    action = conditional_escape(reverse("portal:follow"))
+    action = conditional_escape(_kept_reverse("portal:follow"))
     token = conditional_escape(str(context.get("csrf_token", "")))
     return (
         f'<form method="post" action="{action}" class="follow-form">\n'
@@ -266,7 +278,7 @@ def teaser(context: template.Context, publication: Publication, level: int = 2) 
     template it replaced, character for character.
     """
     brief_url = _once(
-        context, "teaser:brief-url", lambda: reverse("portal:brief-detail", args=["-slug-"])
+        context, "teaser:brief-url", lambda: _kept_reverse("portal:brief-detail", "-slug-")
     )
     readable = publication.readable  # type: ignore[attr-defined]
     places = publication.regions.all()
@@ -331,9 +343,7 @@ def related_briefs(context: template.Context, related: Sequence[Publication]) ->
     """
     if not related:
         return SafeString()
-    brief_url = _once(
-        context, "teaser:brief-url", lambda: reverse("portal:brief-detail", args=["-slug-"])
-    )
+    brief_url = _kept_reverse("portal:brief-detail", "-slug-")
     signed_in = getattr(context.get("user"), "is_authenticated", False)
     refusal = "Not in your subscription" if signed_in else "Subscribers only"
     lock = f'{_SEPARATOR} <span class="lock">{refusal}</span>'
