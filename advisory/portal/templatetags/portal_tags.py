@@ -207,7 +207,7 @@ def follow_panel(context: template.Context, items: Sequence[FollowItem]) -> Safe
     character for character.
     """
     if not items:
-        return SafeString()
+        return SafeString("")
     parts = [
         "\n"
         '  <section class="follow-panel" aria-labelledby="follow-title">\n'
@@ -342,7 +342,7 @@ def related_briefs(context: template.Context, related: Sequence[Publication]) ->
     character.
     """
     if not related:
-        return SafeString()
+        return SafeString("")
     brief_url = _kept_reverse("portal:brief-detail", "-slug-")
     signed_in = getattr(context.get("user"), "is_authenticated", False)
     refusal = "Not in your subscription" if signed_in else "Subscribers only"
