@@ -264,7 +264,14 @@ _SEPARATOR = '<span class="meta__sep" aria-hidden="true">·</span>'
 def _day(moment: datetime.datetime) -> tuple[str, str]:
     """A date as the teaser's `<time>` shows it: ISO 8601 for machines, "6 December 2026"."""
     local = localtime(moment)
-    return conditional_escape(local.isoformat()), conditional_escape(format(local, "j F Y"))
+    return conditional_escape(local.isoformat()), _day_named(local.date(), get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_named(day: datetime.date, language: str | None) -> str:
+    """ "6 December 2026" in that language, escaped: formatting it took as long as the rest of
+    a teaser, and a page's briefs share a few days."""
+    return conditional_escape(format(day, "j F Y"))
 
 
 @register.simple_tag(takes_context=True)
