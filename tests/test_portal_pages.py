@@ -3,6 +3,7 @@ region pages, and following. Every page goes through `publications_for`; a reade
 read a brief sees its teaser and a way in, never its text."""
 
 import datetime
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -14,13 +15,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext, override_script_prefix
+from django.urls import resolve, reverse
 from django.utils import timezone
 from taggit.models import Tag
 
 from advisory.accounts.models import AccessTier, Follow, Role, User
+from advisory.accounts.services import follow_add
 from advisory.briefs.models import (
     Brief,
     BriefKind,
@@ -38,9 +40,9 @@ from advisory.briefs.services import (
     brief_revision_record,
     brief_update,
 )
-from advisory.entities.models import Designation, Entity, Region, Relationship
+from advisory.entities.models import Designation, Entity, EntityKind, Region, Relationship
 from advisory.portal.forms import QuickSelect
-from advisory.portal.selectors import BriefFilters, publications_filtered
+from advisory.portal.selectors import BriefFilters, BriefPage, brief_page, publications_filtered
 from advisory.workflow.models import AuditEvent
 from advisory.workflow.services import brief_approve, brief_publish, brief_retract, brief_submit
 from tests.factories import (
@@ -891,3 +893,114 @@ def test_the_teaser_tag_writes_what_the_teaser_template_wrote(who: str) -> None:
         for publication in publications:
             context = {"publication": publication, "level": 3, "user": user}
             assert tag.render(context) == included.render(context)
+
+
+# The follow panel and the related briefs of `portal/brief_detail.html` as they were written
+# in the template until 7 December 2026, when the `follow_panel` and `related_briefs` tags
+# replaced them.
+FOLLOW_PANEL_TEMPLATE = (
+    Path(__file__).parent / "data" / "follow_panel_template_until_7_december_2026.html"
+)
+RELATED_BRIEFS_TEMPLATE = (
+    Path(__file__).parent / "data" / "related_briefs_template_until_7_december_2026.html"
+)
+
+
+@pytest.mark.parametrize("who", ["visitor", "reader"])
+def test_the_brief_page_tags_write_what_their_templates_wrote(who: str) -> None:
+    middle_east = Region.objects.create(name="Middle East", slug="middle-east", kind="region")
+    iraq = RegionFactory(name="Iraq & <Kurdistan>", slug="iraq", parent=middle_east)
+    reader = client_reader()
+    reader.membership.organisation.regions.set([iraq])
+    militia = EntityFactory(name='Badr & "Sons" <Ltd>', slug="badr", kind=EntityKind.ARMED_GROUP)
+    person = EntityFactory(name="Tom's <i>man</i>", slug="tom")
+    brief = published_brief(
+        title='Oil & "gas" <b>',
+        regions=[iraq, middle_east],
+        tags=["Oil & <gas>", "Tom's"],
+        subjects=[militia],
+        mentioned=[person],
+        access_tier=AccessTier.PUBLIC,
+    )
+    # Published late in the day in UTC: the next day in Auckland.
+    yesterday = timezone.now().date() - datetime.timedelta(days=1)
+    late = datetime.datetime.combine(yesterday, datetime.time(23, 30), tzinfo=datetime.UTC)
+    published_brief(
+        title='Open & "shut" <i>',
+        kind=BriefKind.QA,
+        mentioned=[militia],
+        access_tier=AccessTier.PUBLIC,
+        published_at=late,
+    )
+    published_brief(title="Tom's <locked>", subjects=[militia], access_tier=AccessTier.PREMIUM)
+    follow_add(actor=reader, target=militia)
+    follow_add(actor=reader, target=Tag.objects.get(name="Oil & <gas>"))
+    user = reader if who == "reader" else AnonymousUser()
+    page = brief_page(user, brief.slug)
+    assert page is not None and page.reading_html
+    assert len({item.group for item in page.follow_items}) == 3
+    assert {item.following for item in page.follow_items} == (
+        {True, False} if who == "reader" else {False}
+    )
+    assert [p.readable for p in page.related] == [False, True]
+    engine = engines["django"]
+    request = RequestFactory().get(f"/briefs/{brief.slug}/?from=<home>&x='1'")
+    request.user = user
+    # A token with characters to escape: the tags must escape it as the template did.
+    context = {"page": page, "user": user, "request": request, "csrf_token": 'a&<"b'}
+    pairs = (
+        (FOLLOW_PANEL_TEMPLATE, "{% load portal_tags %}{% follow_panel page.follow_items %}"),
+        (RELATED_BRIEFS_TEMPLATE, "{% load portal_tags %}{% related_briefs page.related %}"),
+    )
+    # Dates are written in the reader's time zone, a day apart from UTC's late in the day.
+    with timezone.override("Pacific/Auckland"):
+        for template, tag in pairs:
+            written = engine.from_string(tag).render(context)
+            assert written == engine.from_string(template.read_text()).render(context)
+            assert written.count("<li>") >= 2
+        empty = {
+            **context,
+            "page": BriefPage(publication=page.publication, readable=True, regions=()),
+        }
+        for template, tag in pairs:
+            assert engine.from_string(tag).render(empty) == ""
+            assert engine.from_string(template.read_text()).render(empty) == ""
+
+
+# `base.html` until 7 December 2026, when `kept_url` and `kept_static` replaced Django's
+# `{% url %}` and `{% static %}` in it.
+BASE_TEMPLATE = Path(__file__).parent / "data" / "base_template_until_7_december_2026.html"
+
+
+@pytest.mark.parametrize("who", ["visitor", "reader", "staff"])
+def test_the_base_template_writes_what_it_wrote_with_djangos_tags(who: str) -> None:
+    user = {
+        "visitor": AnonymousUser,
+        "reader": lambda: client_reader(first_name="Tom's", last_name="<b>&"),
+        "staff": lambda: staff_user(Role.EDITOR),
+    }[who]()
+    engine = engines["django"]
+    old = engine.from_string(BASE_TEMPLATE.read_text())
+    new = engine.get_template("base.html")
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    paths = (
+        "/",
+        "/briefs/?q=<oil>&x='1'",
+        "/digests/",
+        "/digests/subscribe/",
+        "/account/",
+        "/admin/",
+    )
+    written = set()
+    # Addresses are kept per script prefix: the page is the same under another and back.
+    for prefix in ("/", "/advisory/", "/"):
+        with override_script_prefix(prefix):
+            for path in paths:
+                request = RequestFactory().get(path)
+                request.user = user
+                request.resolver_match = resolve(request.path_info)
+                page = token.sub("", new.render({}, request))
+                assert page == token.sub("", old.render({}, request))
+                written.add(page)
+    assert any('href="/advisory/briefs/"' in page for page in written)
+    assert sum('aria-current="page"' in page for page in written) >= 2
