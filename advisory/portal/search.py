@@ -690,9 +690,12 @@ def _fallback_match(plan: QueryPlan) -> Q:
     return condition
 
 
+_MARKDOWN_PATTERNS = tuple((re.compile(p, re.MULTILINE), r) for p, r in _MARKDOWN_SYNTAX)
+
+
 def _plain_text(markdown: str) -> str:
-    for pattern, replacement in _MARKDOWN_SYNTAX:
-        markdown = re.sub(pattern, replacement, markdown, flags=re.MULTILINE)
+    for pattern, replacement in _MARKDOWN_PATTERNS:
+        markdown = pattern.sub(replacement, markdown)
     return " ".join(markdown.split())
 
 
@@ -704,21 +707,25 @@ def _highlighted(
     A stem marks every word it begins ("sanction" marks "sanctioned"), as a full-text match
     finds them.
     """
-    longest_first = sorted({n for n in needles if n}, key=len, reverse=True)
-    alternatives = [rf"\b{re.escape(stem)}\w*" for stem in sorted(set(stems), key=len)[::-1]]
-    alternatives += map(re.escape, longest_first)
-    longest_first += stems
-    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+    pattern = _needle_pattern(needles, stems)
     if window is not None and len(text) > window:
-        first = pattern.search(text) if longest_first else None
+        first = pattern.search(text) if pattern else None
         start = max(0, first.start() - window // 3) if first else 0
         start = text.rfind(" ", 0, start) + 1 if start else 0
         end = text.find(" ", start + window)
         end = len(text) if end < 0 else end
         text = ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
-    if longest_first:
+    if pattern:
         text = pattern.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_STOP}", text)
     return _marked(text)
+
+
+def _needle_pattern(needles: Sequence[str], stems: Sequence[str]) -> re.Pattern[str] | None:
+    """Any needle or word a stem begins, the longest first; None when there is nothing to mark."""
+    longest_first = sorted({n for n in needles if n}, key=len, reverse=True)
+    alternatives = [rf"\b{re.escape(stem)}\w*" for stem in sorted(set(stems), key=len)[::-1]]
+    alternatives += map(re.escape, longest_first)
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
 
 def _needles(plan: QueryPlan) -> list[str]:
@@ -731,8 +738,42 @@ def _snippet(row: Publication, needles: Sequence[str], stems: Sequence[str] = ()
     """A window of the summary and body around the first needle, cut in Python from the
     page's rows: PostgreSQL's headline over whole bodies, with every spelling of a name in
     its query, costs up to seconds a page."""
-    body = _plain_text(f"{row.summary}\n\n{row.body}")  # type: ignore[attr-defined]
+    markdown = f"{row.summary}\n\n{row.body}"  # type: ignore[attr-defined]
+    body = _plain_text_for_window(markdown, needles, stems=stems, window=_SNIPPET_CHARS)
     return _highlighted(body, needles, stems=stems, window=_SNIPPET_CHARS)
+
+
+def _plain_text_for_window(
+    markdown: str, needles: Sequence[str], *, stems: Sequence[str], window: int
+) -> str:
+    """`_plain_text(markdown)`, or as much of it as `_highlighted` cuts the same window from.
+
+    Stripping a whole body's syntax was most of a snippet's cost, and the first needle is
+    most often in the summary. No syntax stripped spans a line break, nor does stripping add
+    or remove one, so the text is stripped some paragraphs at a time. A needle that runs past
+    the text so far begins in its last `longest` characters: a prefix cuts the same window as
+    the whole once it holds the first needle with room for any needle to begin before it, and
+    a space a window on from there (the window ends at the first space past its length).
+    """
+    pattern = _needle_pattern(needles, stems)
+    longest = max(map(len, (*needles, *stems)), default=0)
+    paragraphs = markdown.split("\n\n")
+    text, done, more = "", 0, 1
+    searched = 0  # no needle begins before this, however the text goes on
+    while done < len(paragraphs):
+        # Twice as many paragraphs each time, for few rounds when the needle is far.
+        plain = _plain_text("\n\n".join(paragraphs[done : done + more]))
+        done, more = done + more, more * 2
+        text = f"{text} {plain}" if text and plain else text or plain
+        first = pattern.search(text, searched) if pattern else None
+        if pattern and first is None:
+            searched = max(searched, len(text) - longest)
+            continue
+        if first and first.start() + longest > len(text):
+            continue
+        if text.find(" ", (first.start() if first else 0) + window) >= 0:
+            return text
+    return text
 
 
 def search_fallback(
