@@ -469,6 +469,39 @@ def test_the_fallback_snippet_is_a_window_around_the_first_match() -> None:
     assert len(hit.snippet_html) < 400
 
 
+_FILLER = " ".join(["word"] * 60)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "needles", "stems"),
+    [
+        ("The gazelle runs." + f"\n\n{_FILLER}" * 6, ["gazelle"], []),
+        (
+            f"{_FILLER}\n\n{_FILLER}\n\n{_FILLER} the gazelle" + f"\n\n{_FILLER}" * 6,
+            ["gazelle"],
+            [],
+        ),
+        (f"{_FILLER} Faisal\n\nDurrani" + f"\n\n{_FILLER}" * 6, ["Faisal Durrani"], []),
+        (f"{_FILLER} _under_\n\n_score_ **sanctioned**\n\n---\n\n{_FILLER}", [], ["sanction"]),
+        (f"{_FILLER}\n\n> quoted [a link](http://x) `code`\n\n\n{_FILLER}", ["nowhere"], []),
+        (f"{_FILLER}\n\n{_FILLER} gazelle", ["gazelle", "gazelle " + _FILLER], []),
+        (f"\n\n{_FILLER}" * 6, [], []),
+    ],
+)
+def test_a_snippet_is_cut_from_as_much_text_as_it_needs(
+    markdown: str, needles: list[str], stems: list[str]
+) -> None:
+    """Stripped paragraphs at a time, the text gives the window the whole text gives."""
+    window = 240
+    whole = search._plain_text(markdown)
+    enough = search._plain_text_for_window(markdown, needles, stems=stems, window=window)
+
+    assert whole.startswith(enough)
+    assert search._highlighted(enough, needles, stems=stems, window=window) == (
+        search._highlighted(whole, needles, stems=stems, window=window)
+    )
+
+
 def test_the_database_decides_the_way_of_searching(monkeypatch: pytest.MonkeyPatch) -> None:
     public_brief(title="Convoys", body="Convoys move.")
     called = []
