@@ -750,20 +750,17 @@ def _plain_text_for_window(
 
     Stripping a whole body's syntax was most of a snippet's cost, and the first needle is
     most often in the summary. No syntax stripped spans a line break, nor does stripping add
-    or remove one, so the text is stripped some paragraphs at a time. A needle that runs past
+    or remove one, so the text is stripped a paragraph at a time. A needle that runs past
     the text so far begins in its last `longest` characters: a prefix cuts the same window as
     the whole once it holds the first needle with room for any needle to begin before it, and
     a space a window on from there (the window ends at the first space past its length).
     """
     pattern = _needle_pattern(needles, stems)
     longest = max(map(len, (*needles, *stems)), default=0)
-    paragraphs = markdown.split("\n\n")
-    text, done, more = "", 0, 1
+    text = ""
     searched = 0  # no needle begins before this, however the text goes on
-    while done < len(paragraphs):
-        # Twice as many paragraphs each time, for few rounds when the needle is far.
-        plain = _plain_text("\n\n".join(paragraphs[done : done + more]))
-        done, more = done + more, more * 2
+    for paragraph in markdown.split("\n\n"):
+        plain = _plain_text(paragraph)
         text = f"{text} {plain}" if text and plain else text or plain
         first = pattern.search(text, searched) if pattern else None
         if pattern and first is None:
