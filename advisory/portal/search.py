@@ -741,18 +741,18 @@ def _needle_pattern(needles: Sequence[str], stems: Sequence[str]) -> re.Pattern[
     return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
 
-def _needles(plan: QueryPlan) -> list[str]:
-    """What a snippet marks: the words searched for and every spelling of the names."""
-    needles = [term.text for term in plan.rest if term.names_something]
-    return needles + [name for span in plan.spans for name in span.spellings]
-
-
 def _lower_letters(text: str) -> str:
     """Each letter in lower case when that is one letter: a case-insensitive pattern matches
     the same text with either ("İ" lowers to two characters, so it stays)."""
     if text.isascii():
         return text.lower()
     return "".join(lower if len(lower := letter.lower()) == 1 else letter for letter in text)
+
+
+def _needles(plan: QueryPlan) -> list[str]:
+    """What a snippet marks: the words searched for and every spelling of the names."""
+    needles = [term.text for term in plan.rest if term.names_something]
+    return needles + [name for span in plan.spans for name in span.spellings]
 
 
 def _snippet(row: Publication, needles: Sequence[str], stems: Sequence[str] = ()) -> SafeString:
@@ -769,12 +769,13 @@ def _plain_text_for_window(
 ) -> str:
     """`_plain_text(markdown)`, or as much of it as `_highlighted` cuts the same window from.
 
-    Stripping a whole body's syntax was most of a snippet's cost, and the first needle is
-    most often in the summary. No syntax stripped spans a line break, nor does stripping add
-    or remove one, so the text is stripped a paragraph at a time. A needle that runs past
-    the text so far begins in its last `longest` characters: a prefix cuts the same window as
-    the whole once it holds the first needle with room for any needle to begin before it, and
-    a space a window on from there (the window ends at the first space past its length).
+    Stripping a whole body's syntax was most of a snippet's cost, and the window is most
+    often in the summary or the first paragraphs. No syntax stripped spans a line break, nor
+    does stripping add or remove one, so the text is stripped a paragraph at a time. A needle
+    that runs past the text so far begins in its last `longest` characters: a prefix cuts the
+    same window as the whole once it holds the first needle with room for any needle to begin
+    before it, and a space a window on from there (the window ends at the first space past
+    its length).
     """
     pattern = _needle_pattern(needles, stems)
     longest = max(map(len, (*needles, *stems)), default=0)
