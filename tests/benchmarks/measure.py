@@ -186,7 +186,7 @@ def sql_profile(client: Client, paths: tuple[str, ...]) -> SqlProfile:
 
 def explain(sql: str) -> str:
     """PostgreSQL's plan of a query, with what it cost when run."""
-    if not sql.lstrip().upper().startswith("SELECT"):
+    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
         return ""
     try:
         return _plan(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
