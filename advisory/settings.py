@@ -103,7 +103,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Statements of our own run through `lib.sql.statement_cursor` are prepared once they
     # have run this often on a connection (Django leaves psycopg's preparing off, for
     # connection poolers in transaction mode; Advisory connects to PostgreSQL directly).
-    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 5}
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and Celery worker share the file: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {

@@ -47,3 +47,18 @@ def test_without_redis_the_demo_uses_a_serverless_broker_and_local_cache() -> No
         "django.core.cache.backends.locmem.LocMemCache",
         "django.db.backends.sqlite3",
     ], result.stderr
+
+
+def test_postgresql_options_from_the_url_are_kept_beside_preparing() -> None:
+    code = (
+        "from django.conf import settings;"
+        " print(sorted(settings.DATABASES['default']['OPTIONS'].items()))"
+    )
+    env = {
+        "SECRET_KEY": "x" * 60,
+        "DATABASE_URL": "postgres://advisory@db.internal:5432/advisory?sslmode=require",
+    }
+    result = manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.strip() == "[('prepare_threshold', 5), ('sslmode', 'require')]", (
+        result.stdout + result.stderr
+    )
