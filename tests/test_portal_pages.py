@@ -41,7 +41,6 @@ from advisory.briefs.services import (
     brief_update,
 )
 from advisory.entities.models import Designation, Entity, EntityKind, Region, Relationship
-from advisory.portal import selectors
 from advisory.portal.forms import QuickSelect
 from advisory.portal.selectors import BriefFilters, BriefPage, brief_page, publications_filtered
 from advisory.workflow.models import AuditEvent
@@ -797,17 +796,6 @@ def test_a_signed_in_readers_kept_page_runs_one_query(
     # The user with their entitlement and follows; the session and the page from the cache.
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
-
-
-def test_the_filters_choices_are_kept_by_the_process_until_a_publication_changes() -> None:
-    Region.objects.create(name="Levant", slug="levant", kind="region")
-    assert "levant" in {region.slug for region in selectors.regions_listed()}
-    Region.objects.create(name="Maghreb", slug="maghreb", kind="region")
-    # Gone from the cache, still kept by this process for CHOICES_PROCESS_SECONDS.
-    cache.delete(f"portal:regions-listed:{publications_version()}")
-    assert "maghreb" not in {region.slug for region in selectors.regions_listed()}
-    published_brief(title="Renews the version")
-    assert "maghreb" in {region.slug for region in selectors.regions_listed()}
 
 
 def test_a_brief_pages_own_statements_are_planned_once_per_connection() -> None:

@@ -6,8 +6,7 @@ import functools
 import hashlib
 import json
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -254,52 +253,25 @@ def publications_filtered(
 CHOICES_CACHE_SECONDS = 600
 
 
-# How long a process uses the choices it last read from the cache before reading them again:
-# a filtered list's first visit spent more unpickling its 250 regions and topics than on any
-# query. This adds to CHOICES_CACHE_SECONDS only; a publication's change shows at once.
-CHOICES_PROCESS_SECONDS = 60
-_choices_kept: dict[str, tuple[float, list[Any]]] = {}
-
-
-def _choices_listed(key: str, read: Callable[[], list[Any]]) -> list[Any]:
-    """The list cached under `key` (made by `read` if missing), kept in this process a while.
-    The models in it are shared by the requests that use them, which only read them."""
-    now = time.monotonic()
-    kept = _choices_kept.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    listed: list[Any] | None = cache.get(key)
-    if listed is None:
-        listed = read()
-        cache.set(key, listed, CHOICES_CACHE_SECONDS)
-    # Only the current versions' lists are worth keeping.
-    for stale in [name for name, (until, _) in _choices_kept.items() if until <= now]:
-        del _choices_kept[stale]
-    if len(_choices_kept) >= _CHOICES_KEPT_MAX:
-        _choices_kept.clear()
-    _choices_kept[key] = (now + CHOICES_PROCESS_SECONDS, listed)
-    return listed
-
-
-_CHOICES_KEPT_MAX = 8
-
-
 def regions_listed() -> list[Region]:
     """Every region and country, by name, for the filters."""
-    return _choices_listed(
-        f"portal:regions-listed:{publications_version()}",
-        lambda: list(Region.objects.order_by("name").only("name", "slug", "kind", "parent_id")),
-    )
+    key = f"portal:regions-listed:{publications_version()}"
+    regions: list[Region] | None = cache.get(key)
+    if regions is None:
+        regions = list(Region.objects.order_by("name").only("name", "slug", "kind", "parent_id"))
+        cache.set(key, regions, CHOICES_CACHE_SECONDS)
+    return regions
 
 
 def tags_listed() -> list[Tag]:
     """The topics of live briefs, by name."""
-    return _choices_listed(
-        f"portal:tags-listed:{publications_version()}",
-        lambda: list(
-            Tag.objects.filter(pk__in=PublicationTag.objects.values("tag_id")).order_by("name")
-        ),
-    )
+    key = f"portal:tags-listed:{publications_version()}"
+    tags: list[Tag] | None = cache.get(key)
+    if tags is None:
+        used = PublicationTag.objects.values("tag_id")
+        tags = list(Tag.objects.filter(pk__in=used).order_by("name"))
+        cache.set(key, tags, CHOICES_CACHE_SECONDS)
+    return tags
 
 
 def entity_for_reference(reference: str) -> Entity | None:
