@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
+from advisory.ops import access_log
 from tests.commandline import REPO
 from tests.e2e.stack import free_port, port_open
 
@@ -178,6 +181,40 @@ def test_gunicorns_access_log_shows_no_token_that_opens_something() -> None:
     assert secret not in log
     assert "GET /digests/unsubscribe/[redacted]/ HTTP/1.1" in log
     assert "GET /feeds/regions/iraq/?page=2&token=[redacted] HTTP/1.1" in log
+
+
+_LOG_TEXT_PIECES = st.sampled_from(
+    [
+        "GET ",
+        "/digests/",
+        "confirm/",
+        "unsubscribe/",
+        "preferences/",
+        "/preview/",
+        "/account/password-reset/confirm/",
+        "MQ/",
+        "?",
+        "&",
+        "token=",
+        "Token=",
+        "page=2",
+        "Zq9-secret",
+        '"',
+        " ",
+        "#",
+        "/",
+    ]
+)
+
+
+@given(st.lists(_LOG_TEXT_PIECES, max_size=12).map("".join))
+def test_access_log_texts_without_a_secrets_marker_are_returned_unsearched(text: str) -> None:
+    """The quick check before the patterns leaves out only texts they could not change."""
+    searched = access_log._SECRET_IN_QUERY.sub(
+        rf"\g<keep>{access_log.REDACTED}",
+        access_log._SECRET_IN_PATH.sub(rf"\g<keep>{access_log.REDACTED}", text),
+    )
+    assert access_log.redact_secrets(text) == searched
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")

@@ -22,8 +22,16 @@ _SECRET_IN_PATH = re.compile(
 _SECRET_IN_QUERY = re.compile(r"(?P<keep>(?:^|[?&])token=)[^&#\s\"]*")
 
 
+# What comes before every secret the patterns find: a text holding none of them is returned
+# unsearched. The access log passes some fifty texts a request through `redact_secrets`, and
+# searching them all took 0.1 ms, a twentieth of a page served from the cache.
+_SECRET_MARKERS = ("token=", "/digests/", "/preview/", "/password-reset/confirm/")
+
+
 def redact_secrets(text: str) -> str:
     """`text` (an address, a request line, a referrer) with every secret part replaced."""
+    if not any(marker in text for marker in _SECRET_MARKERS):
+        return text
     text = _SECRET_IN_PATH.sub(rf"\g<keep>{REDACTED}", text)
     return _SECRET_IN_QUERY.sub(rf"\g<keep>{REDACTED}", text)
 
