@@ -9,18 +9,21 @@ import os
 from advisory.ops.logs import logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Processes use the cores. gthread keeps nginx's connections to us open between requests;
-# one thread a process by default, because the portal's pages are bound by Python, not by
-# waiting: on the benchmark (tests/benchmarks/README.md) four threads a process served half
-# the requests a second that one did, the threads contending for the interpreter's lock.
-worker_class = "gthread"
+# Processes use the cores, and sync workers take a connection only when they are free, so the
+# requests spread over them. gthread workers kept the connections each had accepted: on the
+# benchmark (tests/benchmarks/README.md) one worker often held 15 of 16, and the signed-in
+# filtered list's p99 was 43-64 ms, against 25 ms with sync. Threads do not pay either: the
+# pages are bound by Python, and four threads a process served half the requests one did.
+# GUNICORN_THREADS above 1 makes gunicorn run gthread workers instead.
+worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request that takes longer is killed, with its worker: well past the slowest page
 # (imports of large documents) and under nginx's proxy_read_timeout.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-# Behind nginx, which keeps connections to us open between requests.
+# Used by gthread workers only (GUNICORN_THREADS above 1); a sync worker closes each
+# connection after its response, behind nginx, which buffers it.
 keepalive = 5
 # 0: workers are never recycled, so a memory leak shows (the soak measures it) rather than
 # being hidden; set e.g. 5000 as a safety net once the soak has shown none.

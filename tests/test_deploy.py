@@ -134,7 +134,7 @@ def test_gunicorn_loads_its_configuration_and_the_app() -> None:
         check=False,
     ).stdout
     assert re.search(r"^workers\s+= 5$", printed, re.M), printed
-    assert re.search(r"^worker_class\s+= gthread$", printed, re.M)
+    assert re.search(r"^worker_class\s+= sync$", printed, re.M)
     assert "x-request-id" in printed
 
 

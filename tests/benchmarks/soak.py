@@ -157,8 +157,8 @@ def report(
         '`make soak` (tests/benchmarks/soak.py; `SOAK_ARGS="--seconds 120"` for a short one):',
         f"{options.seconds / 60:g} minutes of mixed portal traffic (pages, search, feeds, API; a "
         "visitor and a signed-in reader, pages picked at random) from two wrk clients with "
-        f"{options.connections} connections each, against gunicorn ({options.workers} gthread "
-        "workers × 4 threads, workers never recycled) on loopback, PostgreSQL with the demo "
+        f"{options.connections} connections each, against gunicorn ({options.workers} workers as "
+        "deploy/gunicorn.conf.py sets them, never recycled) on loopback, PostgreSQL with the demo "
         "content, Redis as cache. Memory is each gunicorn worker's resident set (VmRSS).",
         "",
         f"Run {time.strftime('%d %B %Y %H:%M UTC', time.gmtime())} on the 2-core machine, "
