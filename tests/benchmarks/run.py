@@ -311,7 +311,7 @@ def _report(
     lines = [
         f"Run {now} on {machine()} ({data['load']}); {data['postgres']}.",
         f"Data: {data['briefs']}; {data['entities']}; {data['links']}.{seeded}",
-        f"Load: gunicorn with deploy/gunicorn.conf.py, {options.workers} workers of one thread,"
+        f"Load: gunicorn with deploy/gunicorn.conf.py, {options.workers} sync workers,"
         f" DEBUG off, on loopback; wrk, "
         f"{options.connections} connections, 2 threads, {options.seconds} s per row after "
         f"{options.warmup} s of warm-up. Command: `make bench`.",
