@@ -58,7 +58,8 @@ print(json.dumps({
 
 
 # A brief's page on SQLite, as a reader who may read it and as a visitor, after the task
-# publishing queues has kept its reading and ranked its neighbours' related briefs.
+# publishing queues has kept its reading and ranked its neighbours' related briefs; and the
+# fallback search finding it, facets and all.
 _READ_SCRIPT = """
 import json
 from django.test import Client
@@ -83,11 +84,13 @@ signed_in = Client()
 signed_in.force_login(reader)
 read = signed_in.get(f"/briefs/{brief.slug}/")
 teaser = Client().get(f"/briefs/{brief.slug}/")
+searched = signed_in.get("/search/", {"q": brief.title.split(":")[0]})
 region = brief.regions.order_by("name").first().name
 print(json.dumps({
     "built": built,
     "related": len(memo.related_ids),
-    "statuses": [read.status_code, teaser.status_code],
+    "statuses": [read.status_code, teaser.status_code, searched.status_code],
+    "found": f"/briefs/{brief.slug}/" in searched.content.decode(),
     "reading_shown": memo.html in read.content.decode(),
     "reading_withheld": memo.html not in teaser.content.decode(),
     "region_shown": [region in read.content.decode(), region in teaser.content.decode()],
@@ -137,12 +140,13 @@ def demo_sent(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     return outcome | {"read": json.loads(read.strip().splitlines()[-1])}, var_dir / "mail"
 
 
-def test_the_demo_shows_a_brief_from_its_memo_on_sqlite(
+def test_the_demo_shows_a_brief_from_its_memo_and_finds_it_on_sqlite(
     demo_sent: tuple[dict[str, Any], Path],
 ) -> None:
     read = demo_sent[0]["read"]
     assert read["built"] and read["related"] >= 1, read
-    assert read["statuses"] == [200, 200]
+    assert read["statuses"] == [200, 200, 200]
+    assert read["found"], "the fallback search did not find the brief by words of its title"
     assert read["reading_shown"] and read["reading_withheld"]
     assert read["region_shown"] == [True, True]
 

@@ -388,15 +388,21 @@ def _facet_sql(name: str, link: type[Model], target: type[Model]) -> str:
     readable briefs, the join cost 90 ms at load 5, IN 54). One index scan over the sorted
     array reads each result's links once, whatever their number ("sanctions", 4,989 results
     for the bench reader: the statement 71 → 62 ms). Ids are unique: the counts are the same.
+    SQLite (the demo's fallback search) has no arrays, and takes `IN`.
     """
     quote = connection.ops.quote_name
+    found = (
+        "= ANY(ARRAY(SELECT id FROM found))"
+        if connection.vendor == "postgresql"
+        else "IN (SELECT id FROM found)"
+    )
     link_table, target_table = quote(link._meta.db_table), quote(target._meta.db_table)
     publication, linked = _column(link, "publication"), _column(link, name)
     slug, label, pk = _column(target, "slug"), _column(target, "name"), _column(target, "id")
     return (
         f"SELECT * FROM (SELECT '{name}', t.{slug}, t.{label}, counted.n"
         f" FROM (SELECT l.{linked} AS id, COUNT(*) AS n"
-        f" FROM {link_table} l WHERE l.{publication} = ANY(ARRAY(SELECT id FROM found))"
+        f" FROM {link_table} l WHERE l.{publication} {found}"
         f" GROUP BY l.{linked})"
         f" counted JOIN {target_table} t ON t.{pk} = counted.id"
         f" ORDER BY counted.n DESC, t.{label} LIMIT {FACET_SIZE}) {name}s"
